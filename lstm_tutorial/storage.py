@@ -24,13 +24,15 @@ def in_colab() -> bool:
 def checkpoint_dir(
     local_dir: str | os.PathLike = DEFAULT_LOCAL_DIR,
     drive_folder: str = DEFAULT_DRIVE_FOLDER,
-    mount_point: str | os.PathLike = COLAB_MOUNT_POINT,
+    mount_point: str | os.PathLike | None = None,
 ) -> Path:
     """Create and return the folder for checkpoints, printing where it is.
 
     Under Colab: ``{mount_point}/MyDrive/{drive_folder}`` after mounting Drive,
     or ``local_dir`` if the mount fails. Elsewhere: ``local_dir``.
+    ``mount_point`` defaults to ``/content/drive``, as in the seed.
     """
+    mount_point = mount_point or COLAB_MOUNT_POINT
     if in_colab():
         try:
             from google.colab import drive

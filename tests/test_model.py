@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from lstm_tutorial import LSTMLM, initialize_model
+
+
+def test_forward_shapes():
+    model = LSTMLM(vocab_size=50, embedding_dim=8, hidden_dim=12)
+    logits, (h_n, c_n) = model(torch.randint(0, 50, (3, 7)))
+    assert logits.shape == (3, 7, 50)
+    assert h_n.shape == c_n.shape == (1, 3, 12)
+
+
+def test_init_hidden_is_zeros_on_the_models_device():
+    model = LSTMLM(50, 8, 12)
+    h0, c0 = model.init_hidden(4)
+    assert h0.shape == (1, 4, 12) and not h0.any() and not c0.any()
+    assert h0.device == model.fc.weight.device
+
+
+def test_carrying_the_hidden_state_equals_reading_it_all_at_once():
+    torch.manual_seed(0)
+    model = LSTMLM(50, 8, 12).eval()
+    tokens = torch.randint(0, 50, (2, 10))
+    full_logits, full_hidden = model(tokens)
+    first_logits, hidden = model(tokens[:, :6], model.init_hidden(2))
+    rest_logits, hidden = model(tokens[:, 6:], hidden)
+    torch.testing.assert_close(torch.cat([first_logits, rest_logits], dim=1), full_logits)
+    torch.testing.assert_close(hidden[0], full_hidden[0])
+
+
+def test_dropout_only_in_training_mode():
+    torch.manual_seed(0)
+    model = LSTMLM(50, 8, 12, dropout_rate=0.5)
+    x = torch.randint(0, 50, (1, 5))
+    model.eval()
+    assert torch.equal(model(x)[0], model(x)[0])
+    model.train()
+    assert not torch.equal(model(x)[0], model(x)[0])
+
+
+def test_initialize_model_ignores_padding_in_the_loss():
+    model, criterion, optimizer = initialize_model(50, 8, 12, device="cpu")
+    assert criterion.ignore_index == 0
+    assert isinstance(optimizer, torch.optim.Adam)
+
+
+def test_bad_sizes_name_the_value():
+    with pytest.raises(ValueError, match="hidden_dim must be at least 1, got 0"):
+        LSTMLM(50, 8, 0)
+    with pytest.raises(ValueError, match="dropout_rate"):
+        LSTMLM(50, 8, 12, dropout_rate=1.0)
