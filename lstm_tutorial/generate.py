@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .model import LSTMLM
-from .sampling import check_sampling_options, next_token_probs
+from .sampling import check_sampling_options, draw, next_token_probs
 from .tokenizer import detokenize, tokenize
 from .vocab import EOS, PAD, UNK, Vocab
 
@@ -54,7 +54,8 @@ class TextGenerator:
     def from_vocab(cls, model: LSTMLM, vocab: Vocab, device=None) -> "TextGenerator":
         return cls(model, vocab.idx2token, vocab.token2idx, device)
 
-    def _generator(self, seed: int | None) -> torch.Generator | None:
+    def random_generator(self, seed: int | None) -> torch.Generator | None:
+        """A seeded ``torch.Generator`` on the model's device (None: torch's global one)."""
         return None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
 
     def encode_prompt(self, prompt: str) -> list[int]:
@@ -92,7 +93,7 @@ class TextGenerator:
         temperature, top-k and top-p). Updates ``state`` in place.
         """
         probs = next_token_probs(state.next_logits, temperature, top_k, top_p)
-        next_id = int(torch.multinomial(probs, 1, generator=generator))
+        next_id = int(draw(probs, generator))
         state.token_ids.append(next_id)
         state.picked_probs.append(float(probs[next_id]))
         state.finished = next_id in self.stop_ids
@@ -116,7 +117,7 @@ class TextGenerator:
         ``softmax(log(probs) / T)`` so it never overflows; T = 0 is greedy.
         """
         adjusted = next_token_probs(torch.log(probs.float()), temperature)
-        return int(torch.multinomial(adjusted, 1, generator=generator)), adjusted.cpu().numpy()
+        return int(draw(adjusted, generator)), adjusted.cpu().numpy()
 
     def generate(
         self,
@@ -139,7 +140,7 @@ class TextGenerator:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         check_sampling_options(temperature, top_k, top_p)
         state = self.prefill(start_prompt)
-        generator = self._generator(seed)
+        generator = self.random_generator(seed)
         info = []
         while len(state.token_ids) - state.prompt_length < max_tokens and not state.finished:
             prompt_so_far = " ".join(self.tokens(state.token_ids))
@@ -174,14 +175,14 @@ class TextGenerator:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         check_sampling_options(temperature, top_k, top_p)
         state = self.prefill(prompt)
-        generator = self._generator(seed)
+        generator = self.random_generator(seed)
         hidden = tuple(h.repeat(1, num_samples, 1) for h in state.hidden)
         logits = state.next_logits.expand(num_samples, -1)
         generated = torch.empty(num_samples, 0, dtype=torch.long, device=self.device)
         finished = torch.zeros(num_samples, dtype=torch.bool, device=self.device)
         for _ in range(max_tokens):
             probs = next_token_probs(logits, temperature, top_k, top_p)
-            next_ids = torch.multinomial(probs, 1, generator=generator)  # [num_samples, 1]
+            next_ids = draw(probs, generator)  # [num_samples, 1]
             generated = torch.cat([generated, next_ids], dim=1)
             finished |= torch.isin(next_ids[:, 0], torch.tensor(sorted(self.stop_ids), device=self.device))
             if finished.all():

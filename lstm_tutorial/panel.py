@@ -39,6 +39,7 @@ class GenerationPanel(widgets.VBox):
     def __init__(self, text_generator: TextGenerator):
         self.text_generator = text_generator
         self.state: GenerationState | None = None
+        self.step_rng = None  # the random generator the Step button draws with
         self.chart_words: list[tuple[str, float]] = []  # what the chart shows, most likely first
 
         style = {"description_width": "110px"}
@@ -100,7 +101,7 @@ class GenerationPanel(widgets.VBox):
         blocks = []
         for sample in range(self.num_samples.value):
             state = self.text_generator.prefill(self.prompt.value)
-            generator = self.text_generator._generator(None if seed is None else seed + sample)
+            generator = self.text_generator.random_generator(None if seed is None else seed + sample)
             while len(state.token_ids) - state.prompt_length < self.max_tokens.value and not state.finished:
                 self.text_generator.step(state, generator=generator, **options)
             if sample == 0:
@@ -111,13 +112,15 @@ class GenerationPanel(widgets.VBox):
 
     def step(self) -> None:
         """Add one word to the current text (starting from the prompt if there is none)."""
+        seed = _seed_value(self.seed.value)
         prompt_ids = self.text_generator.encode_prompt(self.prompt.value)
         if self.state is None or self.state.token_ids[: self.state.prompt_length] != prompt_ids:
             self.state = self.text_generator.prefill(self.prompt.value)
+            self.step_rng = self.text_generator.random_generator(seed)
         if self.state.finished:
             self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or change the prompt."
             return
-        self.text_generator.step(self.state, **self._options())
+        self.text_generator.step(self.state, generator=self.step_rng, **self._options())
         self.text_view.value = self._shaded_html(self.state)
         self.redraw_chart()
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lstm_tutorial import next_token_probs
-from lstm_tutorial.sampling import apply_temperature
+from lstm_tutorial.sampling import apply_temperature, draw
 
 LOGITS = torch.tensor([2.0, 1.0, 0.5, -1.0, -3.0])
 
@@ -67,3 +67,17 @@ def test_batches_of_logits():
 def test_bad_options_raise_value_error_naming_the_value(options, message):
     with pytest.raises(ValueError, match=message):
         next_token_probs(LOGITS, **options)
+
+
+def test_draw_follows_the_distribution_and_never_picks_zero_probability():
+    probs = torch.tensor([0.5, 0.0, 0.3, 0.2, 0.0])
+    generator = torch.Generator().manual_seed(0)
+    draws = torch.cat([draw(probs, generator) for _ in range(4000)])
+    counts = torch.bincount(draws, minlength=5) / 4000
+    assert counts[1] == 0 and counts[4] == 0
+    torch.testing.assert_close(counts, probs, atol=0.03, rtol=0)
+
+
+def test_draw_for_a_batch_and_one_hot_rows():
+    probs = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert draw(probs).tolist() == [[2], [0]]

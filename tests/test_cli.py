@@ -1,0 +1,121 @@
+"""The command line, run as a learner would: in a subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+TINY_FLAGS = ["--preset", "quick", "--max-recipes", "40", "--vocab-size", "300", "--embedding-dim", "8",
+              "--hidden-dim", "8", "--max-len", "30", "--epochs", "2", "--no-progress"]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "lstm_tutorial", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli_run")
+    result = cli("train", *TINY_FLAGS, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Epoch 2/2" in result.stdout
+    return out
+
+
+def test_train_writes_checkpoints_and_metrics(run_dir):
+    assert (run_dir / "last.pt").exists() and (run_dir / "best.pt").exists()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert [m["epoch"] for m in metrics] == [1, 2]
+    assert all(m["tokens_per_second"] > 0 and m["val_perplexity"] > 1 for m in metrics)
+
+
+def test_resume_continues_the_run(run_dir, tmp_path):
+    for name in ["last.pt", "best.pt", "metrics.json"]:
+        (tmp_path / name).write_bytes((run_dir / name).read_bytes())
+    result = cli("train", "--out", tmp_path, "--resume", "--epochs", "3", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "Resumed from" in result.stdout and "Epoch 3/3" in result.stdout
+    assert len(json.loads((tmp_path / "metrics.json").read_text())) == 3
+
+
+def test_generate_same_seed_same_text_at_several_temperatures(run_dir):
+    args = ["generate", "--checkpoint", run_dir / "best.pt", "recipe for", "--max-tokens", "15", "--seed", "7",
+            "--temperature", "0.5", "1.0", "--num-samples", "2"]
+    first, second = cli(*args), cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert "--- temperature 0.5 ---" in first.stdout and "--- temperature 1 ---" in first.stdout
+    assert first.stdout.count("recipe for") == 4
+
+
+def test_generate_with_top_k_and_top_p(run_dir):
+    result = cli("generate", "--checkpoint", run_dir / "best.pt", "--top-k", "5", "--top-p", "0.9", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("recipe for") == 1
+
+
+def test_evaluate_prints_loss_and_perplexity(run_dir):
+    result = cli("evaluate", "--checkpoint", run_dir / "best.pt", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["split"] == "val" and report["perplexity"] > 1 and report["recipes"] == 8
+    history = json.loads((run_dir / "metrics.json").read_text())
+    assert report["loss"] == pytest.approx(min(m["val_loss"] for m in history), rel=1e-4)
+    plain = cli("evaluate", "--checkpoint", run_dir / "best.pt", "--split", "all")
+    assert "all loss" in plain.stdout and "perplexity" in plain.stdout
+
+
+def _bad_files(tmp_path, run_dir):
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text("[{")
+    useless = tmp_path / "useless.json"
+    useless.write_text("[{}]")
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes((run_dir / "best.pt").read_bytes()[:5000])
+    foreign = tmp_path / "foreign.pt"
+    foreign.write_bytes(b"not a checkpoint")
+    return empty, malformed, useless, truncated, foreign
+
+
+def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path):
+    empty, malformed, useless, truncated, foreign = _bad_files(tmp_path, run_dir)
+    ckpt = ["--checkpoint", run_dir / "best.pt"]
+    cases = [
+        (["train", "--data", tmp_path / "missing.json"], "missing.json"),
+        (["train", "--data", empty], "is empty"),
+        (["train", "--data", malformed], "not valid JSON"),
+        (["train", "--data", useless], "no usable recipe"),
+        (["train", "--out", tmp_path / "fresh", "--resume"], "no checkpoint to resume"),
+        (["generate", *ckpt, ""], "is empty"),
+        (["generate", *ckpt, "zzqx blorf"], "no word of prompt 'zzqx blorf'"),
+        (["generate", *ckpt, "--temperature", "-1"], "temperature must be a number >= 0, got -1.0"),
+        (["generate", *ckpt, "--temperature", "warm"], "invalid float value: 'warm'"),
+        (["generate", *ckpt, "--temperature", "nan"], "temperature"),
+        (["generate", *ckpt, "--top-k", "0"], "top_k must be an integer >= 1, got 0"),
+        (["generate", *ckpt, "--top-p", "0"], "top_p must be in (0, 1], got 0.0"),
+        (["generate", *ckpt, "--top-p", "1.5"], "top_p must be in (0, 1], got 1.5"),
+        (["generate", *ckpt, "--max-tokens", "0"], "max_tokens must be at least 1, got 0"),
+        (["generate", *ckpt, "--num-samples", "0"], "num_samples must be at least 1, got 0"),
+        (["generate", "--checkpoint", tmp_path / "nothing.pt"], "checkpoint not found"),
+        (["generate", "--checkpoint", truncated], "not a readable checkpoint"),
+        (["generate", "--checkpoint", foreign], "not a readable checkpoint"),
+        (["evaluate", *ckpt, "--data", malformed], "not valid JSON"),
+        (["train", "--preset", "huge"], "invalid choice: 'huge'"),
+    ]
+    for args, message in cases:
+        result = cli(*args)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_console_script_is_installed():
+    from importlib.metadata import entry_points
+
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts["lstm-tutorial"] == "lstm_tutorial.cli:main"

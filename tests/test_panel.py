@@ -1,0 +1,108 @@
+"""Drive the generation panel's widgets as a learner would: set values, click buttons."""
+
+import time
+
+import pytest
+
+from lstm_tutorial import generation_panel, interactive_text_generation, interactive_text_generation_colab
+
+
+@pytest.fixture
+def panel(generator):
+    return generation_panel(generator)
+
+
+def test_controls_have_the_seeds_ranges_and_defaults(panel):
+    assert panel.prompt.value == "recipe for"
+    assert (panel.max_tokens.min, panel.max_tokens.max, panel.max_tokens.step, panel.max_tokens.value) == (10, 500, 10, 100)
+    assert (panel.temperature.min, panel.temperature.max, panel.temperature.step) == (0.1, 2.0, 0.1)
+    assert panel.temperature.value == 1.0
+
+
+def test_generate_shows_shaded_text_and_a_chart(panel):
+    panel.max_tokens.value = 20
+    panel.generate_button.click()
+    assert panel.message.value == ""
+    assert "<b>recipe for</b>" in panel.text_view.value
+    assert panel.text_view.value.count('title="p = ') == len(panel.state.picked_probs) >= 1
+    assert panel.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(panel.chart_words) == 10
+    probs = [p for _, p in panel.chart_words]
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1 + 1e-6
+
+
+def test_same_seed_same_text_and_empty_seed_is_random(panel):
+    panel.generate_button.click()
+    first = panel.text_view.value
+    panel.generate_button.click()
+    assert panel.text_view.value == first
+    panel.seed.value = "7"
+    panel.generate_button.click()
+    assert panel.text_view.value != first
+    panel.seed.value = ""
+    panel.generate_button.click()
+    assert panel.message.value == ""
+
+
+def test_moving_the_temperature_redraws_the_chart(panel):
+    panel.max_tokens.value = 10
+    panel.generate_button.click()
+    warm_top = panel.chart_words[0][1]
+    chart = panel.chart.value
+    panel.temperature.value = 0.3
+    assert panel.chart_words[0][1] > warm_top  # colder: the top word gets more likely
+    assert panel.chart.value != chart
+
+
+def test_step_adds_one_word_at_a_time(panel):
+    panel.step_button.click()
+    panel.step_button.click()
+    panel.step_button.click()
+    assert len(panel.state.token_ids) == panel.state.prompt_length + 3
+    assert panel.text_view.value.count('title="p = ') == 3
+    panel.prompt.value = "recipe for soup"
+    panel.step_button.click()  # a new prompt starts over
+    assert len(panel.state.token_ids) == panel.state.prompt_length + 1
+
+
+def test_several_samples_top_k_and_top_p(panel):
+    panel.num_samples.value = 3
+    panel.top_k.value = 5
+    panel.top_p.value = 0.8
+    panel.generate_button.click()
+    assert panel.text_view.value.count("<hr>") == 2
+    assert sum(1 for _, p in panel.chart_words if p > 0) <= 5
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [("prompt", "", "is empty"), ("prompt", "zzqx", "no word of prompt"), ("top_p", 0.0, "top_p must be in"),
+     ("seed", "abc", "seed must be a whole number")],
+)
+def test_bad_values_show_a_message_not_a_traceback(panel, field, value, message):
+    setattr(getattr(panel, field), "value", value)
+    panel.generate_button.click()
+    assert message in panel.message.value
+    panel.step_button.click()
+    assert "&#9888;" in panel.message.value
+
+
+def test_500_tokens_take_well_under_a_second(panel):
+    panel.max_tokens.value = 500
+    panel.seed.value = "1"
+    panel.prompt.value = "recipe for"
+    start = time.perf_counter()
+    panel.generate_button.click()
+    assert time.perf_counter() - start < 5  # a loose bound for busy CI; benchmarks/ measures the real speed
+
+
+def test_seed_entry_points(generator, monkeypatch, capsys):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objects: shown.extend(objects))
+    panel = interactive_text_generation_colab(generator)
+    assert shown == [panel]
+    answers = iter(["recipe for", "zzqx", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert interactive_text_generation(generator, max_tokens=5) is None  # plain terminal: a prompt loop
+    out = capsys.readouterr().out
+    assert "Generated text:" in out and "error: no word of prompt 'zzqx'" in out
