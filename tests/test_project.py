@@ -33,7 +33,8 @@ def test_ci_runs_the_readmes_test_command():
 def test_environment_yml_names_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
-    conda_lines = re.findall(r"^  - ([A-Za-z][\w.-]*)", (ROOT / "environment.yml").read_text(), re.M)
+    dependencies = (ROOT / "environment.yml").read_text().split("dependencies:")[1]
+    conda_lines = re.findall(r"^  - ([A-Za-z][\w.-]*)", dependencies, re.M)
     conda_names = {CONDA_NAMES.get(_name(line), _name(line)) for line in conda_lines} - {"python", "pip"}
     assert conda_names == pip_names
 
