@@ -76,7 +76,8 @@ def pad_batch(sequences: list[list[int]], pad_idx: int = 0) -> tuple[torch.Tenso
     batch = torch.full((len(sequences), longest), pad_idx, dtype=torch.long)
     for row, seq in enumerate(sequences):
         batch[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    return batch[:, :-1], batch[:, 1:]
+    # contiguous, so the seed's y.view(-1) works as well as reshape
+    return batch[:, :-1].contiguous(), batch[:, 1:].contiguous()
 
 
 def make_dataloaders(

@@ -82,6 +82,7 @@ def load_recipes(
     ``.txt``/``.md`` files. Records without a title or directions are skipped
     and counted. Raises FileNotFoundError or ValueError naming the bad path.
     """
+    source = "the bundled corpus" if path is None else str(path)
     path = bundled_corpus_path() if path is None else Path(path)
     if not path.exists():
         raise FileNotFoundError(f"recipe data not found: {path}")
@@ -101,8 +102,8 @@ def load_recipes(
         raise ValueError(f"{path} holds no usable recipe (every record lacks a title or directions)")
     if verbose:
         note = f" (skipped {skipped} without a title or directions)" if skipped else ""
-        print(f"Loaded {len(texts)} recipes from {path}{note}")
-    return RecipeTexts(texts, source=str(path), skipped=skipped)
+        print(f"Loaded {len(texts)} recipes from {source}{note}")
+    return RecipeTexts(texts, source=source, skipped=skipped)
 
 
 def download_epicurious(cache_dir: str | os.PathLike | None = None) -> Path:

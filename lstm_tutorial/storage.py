@@ -47,5 +47,5 @@ def checkpoint_dir(
                   f"when it disconnects.")
     folder = Path(local_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"Checkpoints will be saved to {folder.resolve()}")
+    print(f"Checkpoints will be saved to {folder}")
     return folder

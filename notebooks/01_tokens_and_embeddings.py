@@ -37,8 +37,8 @@ from lstm_tutorial import LSTMLM, Vocab, detokenize, load_recipes, make_dataload
 #
 # The blog trains on the Epicurious recipes, each turned into one string
 # `"Recipe for {title} | {directions}"`. The package bundles 320 recipes in the same format, so the
-# course runs offline. `load_recipes()` reads them (give it a path to read the real Epicurious file
-# instead; notebook 5 shows how).
+# course runs offline. `load_recipes()` reads them; give it a path (for example to the Epicurious
+# `full_format_recipes.json`) to use other recipes.
 
 # %%
 texts = load_recipes(verbose=False)

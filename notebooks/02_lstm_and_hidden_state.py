@@ -31,7 +31,7 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 import matplotlib.pyplot as plt
 from torch import nn
 
-from lstm_tutorial import LSTMLM, TextGenerator, Vocab, load_recipes, tokenize
+from lstm_tutorial import LSTMLM, TextGenerator, Vocab, load_recipes
 
 texts = load_recipes(verbose=False)
 vocab = Vocab.build(texts)

@@ -1,0 +1,50 @@
+"""The course notebooks: every .py source has an .ipynb twin in sync, with outputs and a Colab badge.
+
+nbval runs the notebooks themselves (``pytest --nbval`` collects notebooks/*.ipynb).
+"""
+
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from lstm_tutorial.course import REPO_URL
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+EXPECTED = ["01_tokens_and_embeddings", "02_lstm_and_hidden_state", "03_logits_softmax_loss",
+            "04_temperature_and_sampling", "05_training", "06_interactive_generation"]
+
+
+def cells(notebook) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
+
+
+def test_the_six_notebooks_are_there():
+    assert [p.stem for p in SOURCES] == EXPECTED
+
+
+def test_pairing_is_set_in_the_jupytext_configuration():
+    assert 'formats = "ipynb,py:percent"' in (NOTEBOOKS / "jupytext.toml").read_text()
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_pair_is_in_sync_and_has_outputs(source):
+    twin = source.with_suffix(".ipynb")
+    assert twin.exists(), f"{twin.name} is missing: run scripts/run_notebooks.py"
+    stored = jupytext.read(twin)
+    assert cells(jupytext.read(source)) == cells(stored), (
+        f"{source.name} and {twin.name} differ: run scripts/run_notebooks.py {source.name[:2]}")
+    code_cells = [cell for cell in stored.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code_cells), f"{twin.name} was not run top to bottom"
+    assert sum(bool(cell.outputs) for cell in code_cells) >= len(code_cells) // 2, f"{twin.name} has few outputs"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_colab_badge_and_setup_cell_use_the_one_repository_url(source):
+    notebook = jupytext.read(source)
+    badge = f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}" \
+            f"/blob/main/notebooks/{source.stem}.ipynb"
+    assert badge in notebook.cells[0].source
+    setup = notebook.cells[1].source
+    assert f'REPO_URL = "{REPO_URL}"' in setup and '"google.colab" in sys.modules' in setup
