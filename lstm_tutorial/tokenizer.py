@@ -16,8 +16,9 @@ import unicodedata
 # character (punctuation, symbols such as ° or |) is a token of its own.
 _TOKEN_PATTERN = re.compile(r"[^\W_]+|[^\w\s]|_")
 
-_NO_SPACE_BEFORE = {".", ",", ";", ":", "!", "?", ")", "]", "}", "%", "°", "'", "/"}
-_NO_SPACE_AFTER = {"(", "[", "{", "'", "-", "/", "°"}
+_CLOSING = {".", ",", ";", ":", "!", "?", ")", "]", "}", "%"}
+_OPENING = {"(", "[", "{"}
+_CONTRACTION_ENDINGS = {"s", "t", "re", "ll", "d", "ve", "m"}
 _SPECIAL_TOKENS = {"<PAD>", "<EOS>"}
 
 
@@ -57,12 +58,25 @@ def detokenize(tokens: list[str]) -> str:
     for token in tokens:
         if token in _SPECIAL_TOKENS:
             continue
-        glue = (
-            not text
-            or token in _NO_SPACE_BEFORE
-            or previous in _NO_SPACE_AFTER
-            or (token == "-" and previous.isalnum())
-        )
-        text += token if glue else " " + token
+        text += token if not text or _glued(previous, token) else " " + token
         previous = token
     return text
+
+
+def _glued(previous: str, token: str) -> bool:
+    """Whether ``token`` is written right after ``previous``, without a space."""
+    if token in _CLOSING or previous in _OPENING:
+        return True
+    if token in ("/", "°"):  # 1/2, 350°
+        return previous.isdigit()
+    if token in ("-", "'"):  # 9-inch, don't
+        return previous.isalnum()
+    if previous == "/":
+        return token.isdigit()
+    if previous == "°":
+        return token in ("f", "c")
+    if previous == "-":
+        return token.isalnum()
+    if previous == "'":
+        return token in _CONTRACTION_ENDINGS
+    return False

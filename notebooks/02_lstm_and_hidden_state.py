@@ -280,7 +280,7 @@ print(f"{len(state.token_ids) - state.prompt_length} words: same distributions b
 # so far, for the package one LSTM step. We time each at several text lengths, on one CPU thread
 # and keeping the best of 10 runs, so that other programs on the machine disturb the numbers less.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 # NBVAL_IGNORE_OUTPUT: timings depend on the machine.
 import contextlib
 import copy
@@ -332,7 +332,7 @@ for n, blog, carried in zip(lengths, blog_ms, carried_ms):
 # and read the clock after every word. Each way runs 3 times and keeps, for every word, its fastest
 # time, so that a pause caused by another program does not show up as a jump.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 # NBVAL_IGNORE_OUTPUT: timings depend on the machine.
 def time_blog(model, prompt_ids, n_words):
     """Seconds elapsed after each word, generating as the blog does."""

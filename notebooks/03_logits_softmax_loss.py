@@ -277,7 +277,7 @@ print(f"untrained model on this batch: loss {untrained_loss:.2f}, perplexity {ma
 # words as much weight as a full one. On this validation set the batches hold similar numbers of
 # words, so the two numbers below barely differ.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 # NBVAL_IGNORE_OUTPUT: training results depend on the machine.
 from lstm_tutorial import PRESETS, Trainer, evaluate
 from lstm_tutorial.course import quick_mode
@@ -289,7 +289,7 @@ print(f"before training: val loss {start_loss:.4f}, perplexity {math.exp(start_l
       f"(vocabulary {len(trainer.vocab)})")
 history = trainer.fit()
 
-# %% tags=["nbval-ignore-output"]
+# %%
 # NBVAL_IGNORE_OUTPUT: the loss of a trained model depends on the machine.
 with torch.no_grad():
     batch_losses, batch_tokens = [], []

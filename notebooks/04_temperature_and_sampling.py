@@ -167,7 +167,7 @@ assert np.all(np.diff(H) > -1e-4), "entropy grows with temperature"
 V = len(gen.idx2token)
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(Ts, H, label=f"after '{prompt[-12:]}'")
+ax.plot(Ts, H, label="next word after '... chop 1 /'")
 ax.axhline(math.log(V), color="gray", linestyle="--", label=f"log V (uniform over {V} words)")
 ax.axvline(1.0, color="gray", linewidth=0.8)
 ax.set_xlabel("temperature T")
@@ -286,8 +286,9 @@ plt.show()
 #
 # The book prints the top five next words for two prompts at $T = 1.0$ and $T = 0.2$. After
 # "chop 1 /" a recipe model should expect a fraction ("2", "4", "3"); after the `|` that ends a
-# title it should expect the first word of the directions. At $T = 0.2$ the leader takes almost all
-# the probability. Your numbers depend on how long notebook 5 trained.
+# title it should expect the first word of the directions, often a verb. At $T = 0.2$ the leaders
+# take most of the probability: nearly all of it where the model is sure (after "chop 1 /"), less
+# where many words fit. Your numbers depend on how long notebook 5 trained.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the probabilities depend on the trained model.

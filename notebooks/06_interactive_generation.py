@@ -50,7 +50,8 @@ gen = trained_generator()
 #
 # This is the seed's last cell. Under Colab it calls `interactive_text_generation_colab`, elsewhere
 # `interactive_text_generation`, which the seed calls but never defines: the package's shows the
-# same panel in any Jupyter front end (and asks for prompts in a plain terminal).
+# same panel in any Jupyter front end (and asks for prompts in a plain terminal). Both return the
+# panel; `generation_panel(gen)` builds one without displaying it.
 #
 # The seed's panel had a prompt, a max-tokens slider, a temperature slider and a button. This one
 # adds top-k, top-p, a seed (empty means random), several samples at once, and a **Step** button
@@ -127,40 +128,46 @@ plt.show()
 #
 # **Step** is the blog's walk-through of `generate` (`[5, 10, 2]` -> pick 15 -> `[5, 10, 2, 15]`
 # -> ...) made visible: each press draws one word from the chart's distribution, appends it to the
-# token ids and feeds only that word to the LSTM, carrying `(h, c)` (notebook 2).
+# token ids and feeds only that word to the LSTM, carrying `(h, c)` (notebook 2). A new prompt
+# starts a new text, drawn with the panel's seed.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the words depend on the trained model.
-torch.manual_seed(0)  # Step draws from torch's global random generator
 panel.prompt.value = "recipe for"  # a new prompt: the next Step starts from it
 panel.temperature.value = 1.0
 for _ in range(6):
     panel.step_button.click()
     state = panel.state
     picked = gen.idx2token[state.token_ids[-1]]
-    print(f"{str(state.token_ids):38} {gen.text(state.token_ids):35} picked {picked!r} (p = {state.picked_probs[-1]:.3f})")
+    print(f"picked {picked!r:14} p = {state.picked_probs[-1]:.4f}   token ids {state.token_ids}")
+print("\n" + gen.text(panel.state.token_ids))
 
 # %% [markdown]
-# Carrying the state gives the same next-word scores as the seed's way, which feeds the whole text
-# again for every word and keeps `logits[0, -1, :]`:
+# Six Steps with seed 42 write the same six words as Generate (or `generate`) with seed 42 and
+# six tokens. And carrying the state gives the same next-word scores as the seed's way, which
+# feeds the whole text again for every word and keeps `logits[0, -1, :]`:
 
 # %%
+info = gen.generate("recipe for", max_tokens=6, temperature=1.0, seed=42, verbose=False)
+assert [step["token"] for step in info] == gen.tokens(panel.state.token_ids[panel.state.prompt_length :])
 with torch.no_grad():
     logits, _ = gen.model(torch.tensor([panel.state.token_ids], device=gen.device))
 torch.testing.assert_close(logits[0, -1], panel.state.next_logits, rtol=1e-4, atol=1e-4)
+print("six Steps == generate(max_tokens=6, seed=42)")
 print("one word at a time with (h, c) == the whole text at once")
 
 # %% [markdown]
 # ## 6.6 Top-p and several samples
 #
-# Three samples from "recipe for" at $T = 1.2$ with top-p = 0.9: a higher temperature for variety,
-# while top-p drops the unlikely tail that would otherwise produce gibberish. Sample $i$ uses seed
-# 42 + $i$; the chart follows the first. Words cut by top-p have probability 0 in the chart.
+# Three samples from "recipe for" at $T = 1$ with top-p = 0.8: at every step only the most likely
+# words that together hold 80% of the probability can be drawn, so the rare words that derail a
+# text are cut. Sample $i$ uses seed 42 + $i$; the chart follows the first, and words cut by top-p
+# have probability 0 in it.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the texts depend on the trained model.
-panel.temperature.value = 1.2
-panel.top_p.value = 0.9
+panel.temperature.value = 1.0
+panel.top_p.value = 0.8
 panel.num_samples.value = 3
 panel.generate_button.click()
 

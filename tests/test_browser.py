@@ -1,9 +1,8 @@
-"""Notebook 6's generation panel in a real browser: JupyterLab + headless Chromium (Playwright).
+"""Notebook 6's generation panel in a real browser: JupyterLab and headless Chromium (Playwright).
 
-The widget tests in test_panel.py drive the panel from Python; this one checks what a learner
-sees: the notebook runs in JupyterLab, the panel renders, the Temperature slider moves, Generate
-writes text and draws the chart. It saves a screenshot to tests/artifacts/panel.png.
-Needs the ``browser`` extra and Debian's chromium (Playwright's own download is not used).
+test_panel.py drives the panel from Python; this test checks what a learner sees: notebook 6 runs
+in JupyterLab, the panel renders, the Temperature slider moves, Generate writes text and draws the
+chart. It saves tests/artifacts/panel.png. Needs the ``browser`` extra and Debian's chromium.
 """
 
 import os
@@ -19,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "notebooks" / "06_interactive_generation.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_interactive_generation.ipynb"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/bin/chromium")  # Playwright's own browser download is not used
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic"]
 SECONDS = 1000  # Playwright timeouts are in milliseconds
@@ -31,13 +29,13 @@ SECONDS = 1000  # Playwright timeouts are in milliseconds
 @pytest.fixture
 def chromium() -> Path:
     """Skip without a browser, unless LSTM_TUTORIAL_REQUIRE_BROWSER=1 (as in CI): then fail."""
-    required = os.environ.get("LSTM_TUTORIAL_REQUIRE_BROWSER") == "1"
     try:
         import playwright.sync_api  # noqa: F401
         missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found (apt-get install chromium)"
     except ImportError:
         missing = "playwright is not installed (pip install -e .[browser])"
     if missing:
+        required = os.environ.get("LSTM_TUTORIAL_REQUIRE_BROWSER") == "1"
         (pytest.fail if required else pytest.skip)(f"browser test: {missing}")
     return CHROMIUM
 
@@ -52,9 +50,8 @@ def lab(tmp_path):
         shutil.copytree(NOTEBOOK.parent / "lstm_models", root / "lstm_models")
     with socket.socket() as sock:  # ask the OS for a free port
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = secrets.token_hex(16)
-    settings = tmp_path / "settings"  # fresh JupyterLab settings: the user's are left alone
+        port, token = sock.getsockname()[1], secrets.token_hex(16)
+    settings = tmp_path / "settings"  # fresh JupyterLab settings; the user's are left alone
     for plugin, value in [("apputils-extension/notification", '{"fetchNews": "false"}'),  # no news toast
                           ("notebook-extension/tracker", '{"windowingMode": "none"}')]:  # every cell in the DOM
         path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
@@ -63,34 +60,32 @@ def lab(tmp_path):
     env = dict(os.environ, LSTM_TUTORIAL_QUICK="1",  # without a checkpoint, train the quick preset
                JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "jupyter.log", "wb")
+    log = tmp_path / "jupyter.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
          f"--ServerApp.root_dir={root}", "--allow-root",  # containers often run as root
          "--LabApp.extension_manager=readonly"],  # offline: no PyPI searches
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:  # poll until the server answers
-            assert server.poll() is None, f"JupyterLab exited:\n{(tmp_path / 'jupyter.log').read_text()}"
-            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{(tmp_path / 'jupyter.log').read_text()}"
+        while True:  # poll until the server answers (urlopen raises on refusal or an HTTP error)
+            assert server.poll() is None and time.monotonic() < deadline, "JupyterLab did not start"
             try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as response:
-                    if response.status == 200:
-                        break
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).close()
+                break
             except OSError:
                 time.sleep(0.3)
         yield base, token
-    finally:  # SIGTERM makes the server shut its kernels down too
+    finally:  # SIGTERM makes the server shut its kernel down too
         server.terminate()
         try:
-            server.wait(timeout=15)
+            server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        log.close()
+        print(log.read_text()[-5000:])  # pytest shows it if the test failed
 
 
 def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
@@ -107,57 +102,66 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
             page.set_default_timeout(30 * SECONDS)
             page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
 
-            # Once the notebook's kernel is up (the status bar reads "Python 3 (ipykernel) | Idle",
-            # not "No Kernel | Initializing"), run every cell from the Run menu, and wait until no
-            # cell is left unrun ("[ ]:") or running ("[*]:"). The notebook drives the panel from
-            # code after showing it, so touching it earlier would race with those cells.
+            # Once the kernel is up (the status bar reads "Python 3 (ipykernel) | Idle", not "No Kernel
+            # | Initializing"), Run > Run All Cells, and wait until no cell is left unrun ("[ ]:") or
+            # running ("[*]:"): the notebook drives the panel from code, and we must not race it.
             kernel_idle = page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"^(?!No Kernel).+ \| Idle$"))
             expect(kernel_idle).to_be_visible(timeout=60 * SECONDS)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             not_run = page.locator(".jp-CodeCell .jp-InputPrompt", has_text=re.compile(r"\[[ *]\]"))
-            expect(not_run, "all cells should run (did one fail?)").to_have_count(0, timeout=120 * SECONDS)
+            expect(not_run, "every cell should run (did one fail?)").to_have_count(0, timeout=120 * SECONDS)
 
             # The panel (the outer VBox around the generated text) and its controls.
             panel = page.locator(".widget-vbox", has=page.locator(".lstm-generated-text")).first
             generate = panel.get_by_role("button", name="Generate")
             expect(generate).to_be_visible()
             text = panel.locator(".lstm-generated-text")
-            chart = panel.locator("img.lstm-chart, .lstm-chart img").first
+            chart = panel.locator("img.lstm-chart, .lstm-chart img").first  # the Image widget is the <img>
             slider = panel.locator(".widget-slider", has=page.locator("label", has_text="Temperature:"))
-            readout, handle = slider.locator(".widget-readout"), slider.locator(".noUi-handle")
+            readout = slider.locator(".widget-readout")
+            key = "ArrowRight" if float(readout.inner_text()) < 1.5 else "ArrowLeft"
 
-            def move_temperature(steps: int) -> None:
-                """Press an arrow key on the slider's handle `steps` times (0.1 each), as a learner can."""
-                before = float(readout.inner_text())
-                handle.focus()
-                for _ in range(abs(steps)):
-                    handle.press("ArrowRight" if steps > 0 else "ArrowLeft")
-                expect(readout).to_have_text(f"{before + 0.1 * steps:.1f}")
+            def move_temperature() -> None:
+                """One arrow key on the slider's handle, as a learner can: a step of 0.1 and one message
+                to the kernel (quick repeated steps get batched, and could reach it after a click)."""
+                expected = float(readout.inner_text()) + (0.1 if key == "ArrowRight" else -0.1)
+                slider.locator(".noUi-handle").press(key)
+                expect(readout).to_have_text(f"{expected:.1f}")
 
-            # Move the temperature (down if it is high, up otherwise), then Generate: the kernel
-            # replaces the text (the prompt first) and draws the next-word chart.
-            move_temperature(-3 if float(readout.inner_text()) > 1.5 else 3)
-            text_before = text.inner_text()
+            def chart_png() -> dict:
+                """The chart as the browser decoded it (ipywidgets 8 shows a blob: URL of the PNG)."""
+                expect(chart).to_have_attribute("src", re.compile(r"^(data:image/png|blob:)"))
+                return chart.evaluate("""async img => {
+                    await img.decode();
+                    const blob = await (await fetch(img.src)).blob();
+                    return {src: img.src, type: blob.type, size: blob.size, width: img.naturalWidth};
+                }""")
+
+            # Move the temperature, then Generate: the kernel replaces the text (prompt first), then
+            # redraws the chart. The slider's own redraw may reach the page after the click, so a
+            # MutationObserver logs the changes in order, and we wait for a new chart after new text.
+            move_temperature()
+            page.evaluate("""([panel, text, chart]) => {
+                window.panelChanges = [];
+                new MutationObserver(records => records.forEach(r => window.panelChanges.push(
+                    r.target === chart ? "chart" : text.contains(r.target) ? "text" : "other"
+                ))).observe(panel, {subtree: true, childList: true, characterData: true, attributeFilter: ["src"]});
+            }""", [panel.element_handle(), text.element_handle(), chart.element_handle()])
             generate.click()
-            expect(text).not_to_have_text(text_before, timeout=60 * SECONDS)
-            expect(text).to_have_text(re.compile(r"^\s*recipe for \S+"))
+            new_chart_after_new_text = """() => { const changes = window.panelChanges, i = changes.indexOf("text");
+                                                  return i >= 0 && changes.indexOf("chart", i) > i; }"""
+            page.wait_for_function(new_chart_after_new_text, timeout=60 * SECONDS)
             generated = text.inner_text().strip()
-            assert generated.startswith("recipe for") and len(generated.split()) > 5, generated
+            assert re.match(r"recipe for( \S+){3}", generated), generated
             expect(panel.locator(".lstm-message")).to_have_text("")  # no error shown in the panel
-            expect(chart).to_have_attribute("src", re.compile(r"^(data:image/png|blob:)"))
-            png = chart.evaluate("""async img => {
-                await img.decode();  // wait until the browser has decoded the image
-                const blob = await (await fetch(img.src)).blob();
-                return {size: blob.size, width: img.naturalWidth, height: img.naturalHeight};
-            }""")
-            assert png["size"] > 1000 and png["width"] > 100 and png["height"] > 100, png
+            png = chart_png()
+            assert png["type"] == "image/png" and png["size"] > 1000 and png["width"] > 100, png
 
-            # Moving the temperature again redraws the chart (a new image) without generating.
-            chart_before = chart.get_attribute("src")
-            move_temperature(-1)
-            expect(chart).not_to_have_attribute("src", chart_before)
-            expect(text).to_have_text(generated)
+            # Moving the temperature again redraws the chart (a new image) and leaves the text alone.
+            move_temperature()
+            expect(chart).not_to_have_attribute("src", png["src"])
+            assert chart_png()["size"] > 1000 and text.inner_text().strip() == generated
 
             # A screenshot of the page with the whole panel scrolled into view.
             panel.scroll_into_view_if_needed()

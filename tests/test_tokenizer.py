@@ -39,3 +39,8 @@ def test_detokenize_drops_padding_and_end_markers():
 def test_round_trip_of_a_recipe_line():
     line = "whisk 1/2 cup oil, 2 eggs and a pinch of salt."
     assert detokenize(tokenize(line)) == line
+
+
+def test_detokenize_glues_symbols_only_where_they_belong():
+    assert detokenize(["cracks", "/", "in", "the", "rest", "°", "of"]) == "cracks / in the rest ° of"
+    assert detokenize(["medium", "-", "high", "heat", "and", "it", "'", "s", "done"]) == "medium-high heat and it's done"
