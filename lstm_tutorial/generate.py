@@ -76,7 +76,27 @@ class TextGenerator:
         ids = self.encode_prompt(prompt)
         x = torch.tensor([ids], dtype=torch.long, device=self.device)
         logits, hidden = self.model(x)
+        # nn.Linear computes h @ W.T; for one row at a time, a stored contiguous
+        # copy of W.T is about twice as fast on a CPU. Made here, so it always
+        # matches the current weights.
+        self._fc_weight_t = self.model.fc.weight.t().contiguous()
         return GenerationState(ids, len(ids), hidden, logits[0, -1])
+
+    def _advance(self, token_ids: torch.Tensor, hidden):
+        """``model(token_ids, hidden)`` for one token per row ``[rows, 1]``, returning the
+        scores for the next word ``[rows, vocab]`` and the new state.
+
+        The same arithmetic as the model's forward pass (without dropout: we are
+        generating), written as one LSTM cell step so that a single token does not
+        pay nn.LSTM's set-up for whole sequences.
+        """
+        lstm = self.model.lstm
+        h, c = torch.lstm_cell(
+            self.model.embedding(token_ids[:, 0]), (hidden[0][0], hidden[1][0]),
+            lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0,
+        )
+        logits = torch.addmm(self.model.fc.bias, h, self._fc_weight_t)
+        return logits, (h.unsqueeze(0), c.unsqueeze(0))
 
     @torch.no_grad()
     def step(
@@ -98,8 +118,8 @@ class TextGenerator:
         state.picked_probs.append(float(probs[next_id]))
         state.finished = next_id in self.stop_ids
         x = torch.tensor([[next_id]], dtype=torch.long, device=self.device)
-        logits, state.hidden = self.model(x, state.hidden)
-        state.next_logits = logits[0, -1]
+        logits, state.hidden = self._advance(x, state.hidden)
+        state.next_logits = logits[0]
         return next_id, probs
 
     def tokens(self, ids: list[int]) -> list[str]:
@@ -142,17 +162,15 @@ class TextGenerator:
         state = self.prefill(start_prompt)
         generator = self.random_generator(seed)
         info = []
+        prompt_so_far = " ".join(self.tokens(state.token_ids))
         while len(state.token_ids) - state.prompt_length < max_tokens and not state.finished:
-            prompt_so_far = " ".join(self.tokens(state.token_ids))
             next_id, probs = self.step(state, temperature, top_k, top_p, generator)
+            token = self.idx2token[next_id]
             info.append(
-                {
-                    "prompt": prompt_so_far,
-                    "word_probs": probs.cpu().numpy(),
-                    "token": self.idx2token[next_id],
-                    "prob": state.picked_probs[-1],
-                }
+                {"prompt": prompt_so_far, "word_probs": probs.cpu().numpy(), "token": token,
+                 "prob": state.picked_probs[-1]}
             )
+            prompt_so_far += " " + token
         if verbose:
             print(f"\nGenerated text:\n{self.text(state.token_ids)}\n")
         return info
@@ -187,8 +205,7 @@ class TextGenerator:
             finished |= torch.isin(next_ids[:, 0], torch.tensor(sorted(self.stop_ids), device=self.device))
             if finished.all():
                 break
-            step_logits, hidden = self.model(next_ids, hidden)
-            logits = step_logits[:, -1]
+            logits, hidden = self._advance(next_ids, hidden)
         texts = []
         for row in generated.tolist():
             ids = state.token_ids + row

@@ -2,9 +2,9 @@
 
 The seed sharpened probabilities with ``probs ** (1 / T)``. That equals
 ``softmax(logits / T)`` after renormalising, but overflows or divides by zero
-for small T. Here the logits are divided by T after subtracting their
-maximum, so the largest scaled logit is exactly 0 and softmax never sees
-inf - inf. T = 0 means greedy: all probability on the highest logit.
+for small T. Here, for T < 1, the logits are divided by T after subtracting
+their maximum, so the largest scaled logit is exactly 0 and softmax never
+sees inf - inf. T = 0 means greedy: all probability on the highest logit.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ def next_token_probs(
     """
     check_sampling_options(temperature, top_k, top_p)
     logits = logits.float()
-    shifted = logits - logits.max(dim=-1, keepdim=True).values
     if temperature == 0:
-        greedy = torch.zeros_like(shifted)
-        return greedy.scatter_(-1, shifted.argmax(dim=-1, keepdim=True), 1.0)
-    scaled = shifted / temperature
+        greedy = torch.zeros_like(logits)
+        return greedy.scatter_(-1, logits.argmax(dim=-1, keepdim=True), 1.0)
+    if temperature >= 1:
+        scaled = logits / temperature if temperature != 1 else logits
+    else:  # dividing by a small T could overflow: shift the largest logit to 0 first
+        scaled = (logits - logits.max(dim=-1, keepdim=True).values) / temperature
     if top_k is not None and top_k < scaled.size(-1):
         kth_largest = scaled.topk(top_k, dim=-1).values[..., -1:]
         scaled = scaled.masked_fill(scaled < kth_largest, -math.inf)
