@@ -88,9 +88,9 @@ print("seed's probs ** (1/T), renormalised == softmax(z / T) == the package's ap
 # %% [markdown]
 # Same numbers, but the seed's way breaks for small $T$. With $T = 0.005$ each probability is raised
 # to the power 200: $0.4^{200} \approx 10^{-80}$ is below the smallest float32, so every word
-# becomes 0 and `0 / 0` is `nan`. With $T = 0$ the seed divides by zero. The package computes
-# `softmax((z - max z) / T)` instead (the largest scaled score is exactly 0, so nothing
-# overflows or vanishes to nan) and treats $T = 0$ as greedy.
+# becomes 0 and `0 / 0` is `nan`. With $T = 0$ the seed divides by zero. The package works on the
+# scores instead: for $T < 1$ it computes `softmax((z - max z) / T)` (the largest scaled score is
+# exactly 0, so nothing overflows or vanishes to nan), and it treats $T = 0$ as greedy.
 
 # %%
 p4 = torch.tensor([0.4, 0.3, 0.2, 0.1])
