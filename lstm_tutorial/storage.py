@@ -40,12 +40,12 @@ def checkpoint_dir(
             drive.mount(str(mount_point))
             folder = Path(mount_point) / "MyDrive" / drive_folder
             folder.mkdir(parents=True, exist_ok=True)
-            print(f"Checkpoints will be saved to Google Drive: {folder}")
+            print(f"Checkpoint folder on Google Drive: {folder}")
             return folder
         except Exception as error:  # a declined or failed mount raises several types
             print(f"Could not mount Google Drive ({error}); checkpoints stay in this runtime and are lost "
                   f"when it disconnects.")
     folder = Path(local_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"Checkpoints will be saved to {folder}")
+    print(f"Checkpoint folder: {folder}")
     return folder

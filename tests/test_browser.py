@@ -2,7 +2,8 @@
 
 test_panel.py drives the panel from Python; this test checks what a learner sees: notebook 6 runs
 in JupyterLab, the panel renders, the Temperature slider moves, Generate writes text and draws the
-chart. It saves tests/artifacts/panel.png. Needs the ``browser`` extra and Debian's chromium.
+chart. It saves tests/artifacts/panel.png. Needs the ``dev`` extra (JupyterLab, Playwright) and Debian's
+chromium.
 """
 
 import os
@@ -33,7 +34,7 @@ def chromium() -> Path:
         import playwright.sync_api  # noqa: F401
         missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found (apt-get install chromium)"
     except ImportError:
-        missing = "playwright is not installed (pip install -e .[browser])"
+        missing = "playwright is not installed (pip install -e .[dev])"
     if missing:
         required = os.environ.get("LSTM_TUTORIAL_REQUIRE_BROWSER") == "1"
         (pytest.fail if required else pytest.skip)(f"browser test: {missing}")

@@ -29,7 +29,7 @@ def fake_colab(monkeypatch):
 def test_outside_colab_the_local_folder_is_used(tmp_path, capsys):
     folder = checkpoint_dir(local_dir=tmp_path / "lstm_models")
     assert folder == tmp_path / "lstm_models" and folder.is_dir()
-    assert "Checkpoints will be saved to" in capsys.readouterr().out
+    assert "Checkpoint folder: " in capsys.readouterr().out
 
 
 def test_under_colab_drive_is_mounted_and_used(fake_colab, tmp_path, capsys):
