@@ -2,8 +2,9 @@
 keeps history, writes checkpoints and resumes.
 
 Fixes to the seed: the epoch loss is the mean over target words, not over
-batches of different sizes; gradients are clipped; on CUDA the forward pass
-runs in bfloat16 autocast (nn.LSTM then uses cuDNN); checkpoints are
+batches of different sizes; gradients are clipped; the output layer and the
+loss skip padding and run in cache-sized chunks (same numbers, faster); on
+CUDA the forward pass runs in bfloat16 autocast (nn.LSTM uses cuDNN); checkpoints are
 ``last.pt`` every epoch and a real ``best.pt`` (lowest validation loss), and
 they store the vocabulary the seed forgot.
 """
@@ -33,6 +34,11 @@ def _autocast(device: torch.device):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
+# Rows of [rows, vocab] scores the training step computes at once: small enough to
+# stay in the CPU's cache (1,024 x 10,000 floats is 40 MB less than a whole batch).
+LOSS_CHUNK_ROWS = 1024
+
+
 def _batch_loss(model, x, y, criterion, device) -> tuple[torch.Tensor, int]:
     x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
     with _autocast(device):
@@ -40,6 +46,40 @@ def _batch_loss(model, x, y, criterion, device) -> tuple[torch.Tensor, int]:
     # CrossEntropyLoss wants [N, C] scores and [N] targets: flatten batch and time.
     loss = criterion(logits.float().view(-1, logits.size(-1)), y.reshape(-1))
     return loss, int((y != criterion.ignore_index).sum())
+
+
+def forward_backward(model: LSTMLM, x, y, criterion: nn.CrossEntropyLoss, device) -> tuple[float, int]:
+    """The seed's ``loss = criterion(model(x)[0].view(-1, V), y.view(-1)); loss.backward()``.
+
+    Same loss, same gradients, computed faster: the output layer and the loss
+    only for real (non-padding) targets, a chunk of rows at a time, and the
+    LSTM's backward pass once at the end. Returns the loss and the number of
+    real targets.
+    """
+    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+    with _autocast(device):
+        output, _ = model.lstm(model.embedding(x))
+    output = model.dropout(output)
+    targets = y.reshape(-1)
+    real = targets != criterion.ignore_index
+    hidden = output.reshape(-1, output.size(-1))[real]  # [real targets, hidden_dim]
+    targets = targets[real]
+    n_targets = len(targets)
+    if n_targets == 0:
+        return 0.0, 0
+    # Cut the graph after the LSTM: each chunk's backward fills hidden_leaf.grad,
+    # and one backward through the LSTM follows.
+    hidden_leaf = hidden.detach().requires_grad_()
+    total = 0.0
+    for start in range(0, n_targets, LOSS_CHUNK_ROWS):
+        rows = slice(start, start + LOSS_CHUNK_ROWS)
+        with _autocast(device):
+            logits = model.fc(hidden_leaf[rows])
+        chunk_loss = criterion(logits.float(), targets[rows]) * (len(targets[rows]) / n_targets)
+        chunk_loss.backward()
+        total += chunk_loss.item()
+    hidden.backward(hidden_leaf.grad)
+    return total, n_targets
 
 
 def train(
@@ -52,21 +92,24 @@ def train(
     clip_grad_norm: float | None = 1.0,
     progress: bool = True,
 ) -> float:
-    """Train one epoch (``epoch`` counts from 0); return the mean loss per target word."""
+    """Train one epoch (``epoch`` counts from 0); return the mean loss per target word.
+
+    The seed's loop, plus gradient clipping; each batch's loss and gradients
+    come from :func:`forward_backward`.
+    """
     device = torch.device(device)
     model.train()
     total_loss, total_tokens = 0.0, 0
     progress_bar = tqdm(train_loader, desc=f"Epoch {epoch + 1}", disable=not progress, leave=False)
     for x, y in progress_bar:
         optimizer.zero_grad(set_to_none=True)
-        loss, n_tokens = _batch_loss(model, x, y, criterion, device)
-        loss.backward()
+        loss, n_tokens = forward_backward(model, x, y, criterion, device)
         if clip_grad_norm:
             nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
         optimizer.step()
-        total_loss += loss.item() * n_tokens
+        total_loss += loss * n_tokens
         total_tokens += n_tokens
-        progress_bar.set_postfix(loss=f"{loss.item():.4f}")
+        progress_bar.set_postfix(loss=f"{loss:.4f}")
     return total_loss / max(total_tokens, 1)
 
 

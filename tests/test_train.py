@@ -88,3 +88,27 @@ def test_run_training_keeps_the_seed_signature(recipes, tmp_path, capsys):
     assert text_generator.model is model
     with pytest.raises(ValueError, match="vocab_size is 5"):
         run_training(train_loader, val_loader, 5, 16, 24, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path)
+
+
+def test_the_training_step_gives_the_seeds_loss_and_gradients(recipes):
+    from lstm_tutorial.train import LOSS_CHUNK_ROWS, forward_backward
+
+    vocab = Vocab.build(recipes[:40], 500)
+    train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
+    x, y = next(iter(train_loader))
+    assert int((y != 0).sum()) > LOSS_CHUNK_ROWS  # several chunks
+    model, criterion, _ = initialize_model(len(vocab), 16, 24, dropout_rate=0.3, device="cpu")
+
+    torch.manual_seed(1)  # the same dropout masks both times
+    logits, _ = model(x)
+    seed_loss = criterion(logits.view(-1, logits.size(-1)), y.view(-1))
+    seed_loss.backward()
+    seed_grads = {name: p.grad.clone() for name, p in model.named_parameters()}
+    model.zero_grad()
+
+    torch.manual_seed(1)
+    loss, n_targets = forward_backward(model, x, y, criterion, torch.device("cpu"))
+    assert n_targets == int((y != 0).sum())
+    assert loss == pytest.approx(seed_loss.item(), rel=1e-5)
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, seed_grads[name], rtol=1e-4, atol=1e-6, msg=name)
