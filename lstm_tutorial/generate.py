@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .model import LSTMLM
-from .sampling import check_sampling_options, draw, next_token_probs
+from .sampling import apply_temperature, check_sampling_options, draw, next_token_probs
 from .tokenizer import detokenize, tokenize
 from .vocab import EOS, PAD, UNK, Vocab
 
@@ -49,6 +49,7 @@ class TextGenerator:
         self.model.to(self.device)
         self.model.eval()  # no dropout while generating
         self.stop_ids = {token2idx[token] for token in (EOS, PAD) if token in token2idx}
+        self._fc_weight_t: torch.Tensor | None = None  # set by prefill, used by _advance
 
     @classmethod
     def from_vocab(cls, model: LSTMLM, vocab: Vocab, device=None) -> "TextGenerator":
@@ -136,7 +137,7 @@ class TextGenerator:
         Same result as the seed's ``probs ** (1 / T)`` renormalised, computed as
         ``softmax(log(probs) / T)`` so it never overflows; T = 0 is greedy.
         """
-        adjusted = next_token_probs(torch.log(probs.float()), temperature)
+        adjusted = apply_temperature(probs, temperature)
         return int(draw(adjusted, generator)), adjusted.cpu().numpy()
 
     def generate(
