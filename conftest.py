@@ -1,4 +1,4 @@
-"""nbval settings for the course notebooks (collected by ``pytest --nbval``).
+"""nbval settings for the course notebooks in notebooks/ (collected by ``pytest --nbval``).
 
 - The notebooks run in quick mode under test, so training takes seconds.
 - A cell whose comment line reads ``# NBVAL_IGNORE_OUTPUT: why`` is not compared:
