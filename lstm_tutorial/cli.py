@@ -32,13 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     train.add_argument("--device", help="cpu, cuda, cuda:1... (default: cuda if available)")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    hyper = train.add_argument_group("hyperparameters (override the preset)")
+    hyper = train.add_argument_group("hyperparameters (override the preset; the presets' values shown)")
     for flag, kind in [("--epochs", int), ("--seed", int), ("--vocab-size", int), ("--max-len", int),
                        ("--max-recipes", int), ("--embedding-dim", int), ("--hidden-dim", int),
                        ("--dropout-rate", float), ("--batch-size", int), ("--learning-rate", float),
                        ("--clip-grad-norm", float), ("--val-fraction", float)]:
-        hyper.add_argument(flag, type=kind)
-    hyper.add_argument("--include-ingredients", action="store_true", default=None)
+        field = flag[2:].replace("-", "_")
+        values = ", ".join(f"{name} {getattr(config, field)}" for name, config in PRESETS.items())
+        hyper.add_argument(flag, type=kind, help=values)
+    hyper.add_argument("--include-ingredients", action="store_true", default=None,
+                       help="put each recipe's ingredient list between its title and directions")
 
     generate = commands.add_parser("generate", help="write text with a trained model")
     generate.add_argument("prompt", nargs="?", default="recipe for", help="start of the text (default: 'recipe for')")
@@ -124,10 +127,24 @@ def _evaluate(args) -> None:
               f"{result['recipes']} recipes, {result['tokens']} target words")
 
 
+def _check_device(device: str | None) -> None:
+    import torch
+
+    if device is None:
+        return
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ValueError(f"--device {device!r} is not a device: use cpu, cuda or cuda:N") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device!r}: no CUDA GPU is available here; use cpu")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = {"train": _train, "generate": _generate, "evaluate": _evaluate}[args.command]
     try:
+        _check_device(args.device)
         command(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"lstm-tutorial {args.command}: error: {error}", file=sys.stderr)

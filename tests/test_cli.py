@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 TINY_FLAGS = ["--preset", "quick", "--max-recipes", "40", "--vocab-size", "300", "--embedding-dim", "8",
               "--hidden-dim", "8", "--max-len", "30", "--epochs", "2", "--no-progress"]
@@ -105,7 +106,10 @@ def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path)
         (["generate", "--checkpoint", foreign], "not a readable checkpoint"),
         (["evaluate", *ckpt, "--data", malformed], "not valid JSON"),
         (["train", "--preset", "huge"], "invalid choice: 'huge'"),
+        (["generate", *ckpt, "--device", "gpu"], "--device 'gpu' is not a device"),
     ]
+    if not torch.cuda.is_available():
+        cases.append((["train", "--device", "cuda:0"], "no CUDA GPU is available"))
     for args, message in cases:
         result = cli(*args)
         assert result.returncode != 0, args
