@@ -113,7 +113,7 @@ def _evaluate(args) -> None:
     config = TrainConfig.from_dict(checkpoint["config"])
     texts = load_recipes(args.data, config.include_ingredients, verbose=not args.json)
     if args.split == "val":
-        texts = texts[: config.max_recipes] if config.max_recipes else texts
+        texts = config.recipes_used(texts)
         _, loader = make_dataloaders(texts, vocab, config.max_len, config.batch_size, config.val_fraction, config.seed)
     else:
         loader = make_eval_loader(texts, vocab, config.max_len, config.batch_size)

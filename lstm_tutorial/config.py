@@ -35,6 +35,10 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in known})
 
+    def recipes_used(self, texts: list[str]) -> list[str]:
+        """The recipes a run trains on: the first ``max_recipes`` of ``texts`` (all if None)."""
+        return list(texts[: self.max_recipes]) if self.max_recipes else list(texts)
+
     def updated(self, **changes) -> "TrainConfig":
         """A copy with the given fields changed; None values are ignored."""
         return replace(self, **{key: value for key, value in changes.items() if value is not None})

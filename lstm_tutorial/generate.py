@@ -199,11 +199,12 @@ class TextGenerator:
         logits = state.next_logits.expand(num_samples, -1)
         generated = torch.empty(num_samples, 0, dtype=torch.long, device=self.device)
         finished = torch.zeros(num_samples, dtype=torch.bool, device=self.device)
+        stop_ids = torch.tensor(sorted(self.stop_ids), device=self.device)
         for _ in range(max_tokens):
             probs = next_token_probs(logits, temperature, top_k, top_p)
             next_ids = draw(probs, generator)  # [num_samples, 1]
             generated = torch.cat([generated, next_ids], dim=1)
-            finished |= torch.isin(next_ids[:, 0], torch.tensor(sorted(self.stop_ids), device=self.device))
+            finished |= torch.isin(next_ids[:, 0], stop_ids)
             if finished.all():
                 break
             logits, hidden = self._advance(next_ids, hidden)
