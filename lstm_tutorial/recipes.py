@@ -1,11 +1,25 @@
-"""Recipe text: the bundled corpus, your own files, and the Epicurious dataset.
+"""Recipe text: the bundled corpora, your own files, and the Epicurious dataset.
 
 Every recipe becomes one string, as in the book:
 ``"Recipe for {title} | {directions joined by spaces}"``.
+
+The package bundles four corpora, loaded by name with ``load_recipes(name)``:
+
+- ``"default"``: the original recipes, then the Wikibooks training recipes (what the
+  course and ``lstm-tutorial train`` use);
+- ``"original"``: 320 recipes written for this project (``original_recipes.json``);
+- ``"wikibooks"``: recipes from the Wikibooks Cookbook, CC BY-SA 4.0
+  (``wikibooks_cookbook.json.gz``, built by ``scripts/build_corpus.py``);
+- ``"heldout"``: Wikibooks recipes kept out of every other corpus, to measure how well a
+  model predicts real recipes it never saw (``wikibooks_heldout.json.gz``).
+
+See ``lstm_tutorial/data/LICENSE-DATA.md`` for where the data comes from and its licence.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import os
 import sys
@@ -16,9 +30,22 @@ EPICURIOUS_KAGGLE_HANDLE = "hugodarwood/epirecipes"
 EPICURIOUS_FILE = "full_format_recipes.json"
 TEXT_SUFFIXES = {".txt", ".md"}
 
+# Bundled corpus name -> its files in lstm_tutorial/data, read in this order.
+CORPORA: dict[str, tuple[str, ...]] = {
+    "default": ("original_recipes.json", "wikibooks_cookbook.json.gz"),
+    "wikibooks": ("wikibooks_cookbook.json.gz",),
+    "original": ("original_recipes.json",),
+    "heldout": ("wikibooks_heldout.json.gz",),
+}
+DEFAULT_CORPUS = "default"
+
 
 class RecipeTexts(list):
-    """A ``list[str]`` of recipes that also remembers where it came from."""
+    """A ``list[str]`` of recipes that also remembers where it came from.
+
+    ``source`` is the bundled corpus's name (``"default"``, ``"wikibooks"``...) or the
+    path that was read; ``skipped`` counts records without a title or directions.
+    """
 
     def __init__(self, texts: list[str], source: str, skipped: int = 0):
         super().__init__(texts)
@@ -26,9 +53,34 @@ class RecipeTexts(list):
         self.skipped = skipped
 
 
-def bundled_corpus_path() -> Path:
-    """Path of the recipe collection shipped inside the package."""
-    return Path(str(resources.files("lstm_tutorial") / "data" / "recipes.json"))
+def corpus_paths(name: str = DEFAULT_CORPUS) -> list[Path]:
+    """The files of a bundled corpus, in the order they are read.
+
+    >>> [path.name for path in corpus_paths("default")]
+    ['original_recipes.json', 'wikibooks_cookbook.json.gz']
+    """
+    if name not in CORPORA:
+        raise ValueError(f"no bundled corpus named {name!r}; the names are {', '.join(CORPORA)}")
+    data = resources.files("lstm_tutorial") / "data"
+    return [Path(str(data / file)) for file in CORPORA[name]]
+
+
+def corpus_path(name: str) -> Path:
+    """The file of a bundled corpus made of one file (all but ``"default"``, which has two)."""
+    paths = corpus_paths(name)
+    if len(paths) != 1:
+        raise ValueError(f"the {name!r} corpus has {len(paths)} files; use corpus_paths({name!r})")
+    return paths[0]
+
+
+def corpus_fingerprint(texts: list[str]) -> str:
+    """A short id of exactly these texts in this order (16 hex digits of a sha256).
+
+    Two runs trained on the same corpus record the same fingerprint; any added, removed,
+    changed or reordered recipe gives another.
+    """
+    joined = "\x1e".join(texts)  # ASCII record separator: never inside a recipe text
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
 def recipe_to_text(recipe: dict, include_ingredients: bool = False) -> str | None:
@@ -44,11 +96,19 @@ def recipe_to_text(recipe: dict, include_ingredients: bool = False) -> str | Non
     return " | ".join(parts)
 
 
+def _is_json_gz(path: Path) -> bool:
+    return path.name.lower().endswith(".json.gz")
+
+
 def _read_text(path: Path) -> str:
     try:
+        if _is_json_gz(path):
+            return gzip.decompress(path.read_bytes()).decode("utf-8")
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text: {error}") from None
+    except (gzip.BadGzipFile, EOFError) as error:
+        raise ValueError(f"{path} is not a valid gzip file: {error}") from None
 
 
 def _texts_from_json(path: Path, include_ingredients: bool) -> tuple[list[str], int]:
@@ -72,38 +132,56 @@ def _texts_from_plain_text(path: Path) -> list[str]:
     return [" ".join(doc.split()) for doc in documents if doc.strip()]
 
 
-def load_recipes(
-    path: str | os.PathLike | None = None, include_ingredients: bool = False, verbose: bool = True
-) -> RecipeTexts:
-    """Load recipes as a list of strings, one per recipe.
-
-    ``path`` may be None (the bundled corpus), an Epicurious-style JSON file,
-    a plain-text file (documents separated by blank lines) or a folder of
-    ``.txt``/``.md`` files. Records without a title or directions are skipped
-    and counted. Raises FileNotFoundError or ValueError naming the bad path.
-    """
-    source = "the bundled corpus" if path is None else str(path)
-    path = bundled_corpus_path() if path is None else Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"recipe data not found: {path}")
-    skipped = 0
+def _texts_from_path(path: Path, include_ingredients: bool) -> tuple[list[str], int]:
+    """Recipes from one JSON (or .json.gz) file, text file or folder, and how many were skipped."""
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in TEXT_SUFFIXES)
         if not files:
             raise ValueError(f"folder {path} holds no .txt or .md files")
-        texts = [text for file in files for text in _texts_from_plain_text(file)]
-    elif path.stat().st_size == 0:
+        return [text for file in files for text in _texts_from_plain_text(file)], 0
+    if path.stat().st_size == 0:
         raise ValueError(f"recipe file {path} is empty")
-    elif path.suffix.lower() == ".json":
-        texts, skipped = _texts_from_json(path, include_ingredients)
+    if path.suffix.lower() == ".json" or _is_json_gz(path):
+        return _texts_from_json(path, include_ingredients)
+    return _texts_from_plain_text(path), 0
+
+
+def load_recipes(
+    source: str | os.PathLike | None = None, include_ingredients: bool = False, verbose: bool = True
+) -> RecipeTexts:
+    """Load recipes as a list of strings, one per recipe.
+
+    ``source`` may be None or ``"default"`` (the default bundled corpus), the name of
+    another bundled corpus (``"wikibooks"``, ``"original"``, ``"heldout"``; see
+    ``CORPORA``), or a path: an Epicurious-style JSON file (``.json`` or ``.json.gz``),
+    a plain-text file (documents separated by blank lines) or a folder of ``.txt``/``.md``
+    files. Records without a title or directions are skipped and counted. Raises
+    FileNotFoundError or ValueError naming the bad path (or name).
+    """
+    if source is None or (isinstance(source, str) and source in CORPORA):
+        name = DEFAULT_CORPUS if source is None else source
+        paths, label, shown = corpus_paths(name), name, f"the bundled {name!r} corpus"
     else:
-        texts = _texts_from_plain_text(path)
+        path = Path(source)
+        if not path.exists():
+            hint = ""
+            if isinstance(source, str) and not path.suffix and len(path.parts) == 1:
+                hint = f" (not a file or folder, nor a bundled corpus: {', '.join(CORPORA)})"
+            raise FileNotFoundError(f"recipe data not found: {path}{hint}")
+        paths, label, shown = [path], str(source), str(source)
+    texts: list[str] = []
+    skipped = 0
+    for path in paths:
+        file_texts, file_skipped = _texts_from_path(path, include_ingredients)
+        texts += file_texts
+        skipped += file_skipped
     if not texts:
-        raise ValueError(f"{path} holds no usable recipe (every record lacks a title or directions)")
+        where = paths[0] if len(paths) == 1 else shown
+        raise ValueError(f"{where} holds no usable recipe (every record lacks a title or directions)")
     if verbose:
         note = f" (skipped {skipped} without a title or directions)" if skipped else ""
-        print(f"Loaded {len(texts)} recipes from {source}{note}")
-    return RecipeTexts(texts, source=source, skipped=skipped)
+        print(f"Loaded {len(texts)} recipes from {shown}{note}")
+    return RecipeTexts(texts, source=label, skipped=skipped)
 
 
 def download_epicurious(cache_dir: str | os.PathLike | None = None) -> Path:

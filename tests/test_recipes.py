@@ -1,19 +1,119 @@
+import gzip
+import importlib.util
 import json
+import re
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
 from lstm_tutorial import load_epicurious, load_recipes, tokenize
-from lstm_tutorial.recipes import bundled_corpus_path, download_epicurious, recipe_to_text
+from lstm_tutorial.recipes import (
+    CORPORA, corpus_fingerprint, corpus_path, corpus_paths, download_epicurious, recipe_to_text)
 
 RECORD = {"title": "Toast", "directions": ["Toast the bread.", "Butter it."], "ingredients": ["2 slices bread"]}
+ROOT = Path(__file__).resolve().parent.parent
+
+# The recipes in each bundled corpus, as scripts/build_corpus.py printed them when it built the files.
+EXPECTED_COUNTS = {"default": 3271, "wikibooks": 2951, "original": 320, "heldout": 177}
+MAGAZINES = {"Gourmet", "Bon Appétit", "Bon Appetit", "Epicurious", "Saveur", "Food & Wine", "Self"}
 
 
-def test_bundled_corpus_is_big_varied_and_in_the_epicurious_schema():
-    records = json.loads(bundled_corpus_path().read_text(encoding="utf-8"))
+def titles(texts: list[str]) -> set[str]:
+    """The titles of "Recipe for {title} | {directions}" texts."""
+    return {text.split(" | ")[0].removeprefix("Recipe for ") for text in texts}
+
+
+def build_script():
+    """scripts/build_corpus.py as a module (it needs neither network nor torch to import)."""
+    spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_COUNTS))
+def test_each_bundled_corpus_loads_by_name(name):
+    texts = load_recipes(name, verbose=False)
+    assert len(texts) == EXPECTED_COUNTS[name]
+    assert texts.source == name
+    assert all(text.startswith("Recipe for ") and " | " in text for text in texts)
+    assert sorted(CORPORA) == sorted(EXPECTED_COUNTS)
+
+
+def test_the_default_corpus_is_the_original_recipes_then_wikibooks(capsys):
+    default = load_recipes()
+    assert "Loaded 3271 recipes from the bundled 'default' corpus" in capsys.readouterr().out
+    assert default.source == "default"
+    original = load_recipes("original", verbose=False)
+    wikibooks = load_recipes("wikibooks", verbose=False)
+    assert list(default) == list(original) + list(wikibooks)  # always in this order
+    assert [path.name for path in corpus_paths("default")] == ["original_recipes.json", "wikibooks_cookbook.json.gz"]
+
+
+def test_the_default_corpus_is_big_enough_to_train_on():
+    texts = load_recipes(verbose=False)
+    words = sum(len(tokenize(text)) for text in texts)  # tokens of "Recipe for {title} | {directions}"
+    assert len(texts) >= 3_000
+    assert words >= 300_000
+    assert len(titles(texts)) == len(texts)  # no recipe twice
+
+
+def test_no_heldout_recipe_is_in_a_training_corpus():
+    heldout = titles(load_recipes("heldout", verbose=False))
+    assert 100 <= len(heldout) <= 200
+    assert not heldout & titles(load_recipes("default", verbose=False))
+    assert not heldout & titles(load_recipes("wikibooks", verbose=False))
+
+
+def test_the_heldout_set_is_chosen_by_a_hash_of_the_title():
+    is_heldout = build_script().is_heldout
+    assert all(is_heldout(title) for title in titles(load_recipes("heldout", verbose=False)))
+    assert not any(is_heldout(title) for title in titles(load_recipes("wikibooks", verbose=False)))
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_COUNTS))
+def test_no_wiki_markup_is_left(name):
+    texts = load_recipes(name, include_ingredients=True, verbose=False)
+    for markup in ["[[", "]]", "'''", "''", "{{", "}}", "{|", "<ref", "<br", "&nbsp;", "&frac", "thumb|",
+                   "Category:"]:
+        assert [text for text in texts if markup in text] == [], markup
+
+
+def test_unicode_is_kept():
+    text = " ".join(load_recipes("wikibooks", include_ingredients=True, verbose=False))
+    assert "½" in text and "°" in text and "é" in text  # not turned into 1/2, deg or e
+    assert "Recipe for Crème Brûlée II" in text
+    assert "1 ½ lemons, juiced" in text
+
+
+def test_the_build_script_cleans_the_markup_found_in_the_wikibooks_data():
+    clean_text = build_script().clean_text
+    assert clean_text("Add the ''agnolotti'' and cook.") == "Add the agnolotti and cook."
+    assert clean_text("Place '''dry''' chunks in a 250&nbsp;&deg;F smoker '''''or''''' grill.") == (
+        "Place dry chunks in a 250 °F smoker or grill.")
+    assert clean_text("1&frac12; teaspoons salt, &#189; cup milk") == "1½ teaspoons salt, ½ cup milk"
+    assert clean_text("2 red bell pepper<nowiki/>s") == "2 red bell peppers"
+    assert clean_text('Cream until light.<ref name="bgf" /> Add <u>the eggs</u>.<ref>A book, p. 3</ref>') == (
+        "Cream until light. Add the eggs.")
+    assert clean_text("Serve with [[Cookbook:Bean|beans]] or [[Cookbook:Rice]].") == "Serve with beans or Rice."
+    assert clean_text("½ hatxora (Citrus macroptera|citrus macroptera)") == "½ hatxora (citrus macroptera)"
+    assert clean_text("Use a quick release ([https://www.youtube.com/watch?v=x see how]).") == "Use a quick release."
+    assert clean_text("thumb|The finished batterGradually add the milk.") == "Gradually add the milk."
+    assert clean_text("thumb|Lentil soup|308x308pxPick over the lentils.") == "Pick over the lentils."
+    assert clean_text("Smash the garlic.thumb|Wooden mortar|300x300px") == "Smash the garlic."
+    assert clean_text("Fry the pepper.{{Recipe summary") == "Fry the pepper."
+    assert clean_text("*Salt") == "Salt"
+    assert clean_text("Category:Recipes for waffles") == ""
+    assert clean_text('{| class="wikitable"') == ""
+    assert clean_text("Press with your thumb; chill (< 5 °C).") == "Press with your thumb; chill (< 5 °C)."
+
+
+def test_original_recipes_are_varied_and_in_the_epicurious_schema():
+    records = json.loads(corpus_path("original").read_text(encoding="utf-8"))
     complete = [r for r in records if r.get("title") and r.get("directions")]
-    assert len(complete) >= 300
+    assert len(complete) == 320
     words = sum(len(" ".join([r["title"], r.get("desc") or ""] + r["ingredients"] + r["directions"]).split())
                 for r in complete)
     assert words >= 30_000
@@ -24,16 +124,60 @@ def test_bundled_corpus_is_big_varied_and_in_the_epicurious_schema():
     assert {} in records  # like the real file, some records are empty
 
 
+def test_original_recipes_carry_no_magazine_tags():
+    records = json.loads(corpus_path("original").read_text(encoding="utf-8"))
+    categories = {category for record in records for category in record.get("categories") or []}
+    assert {"Korean", "Vegetarian", "Quick & Easy"} <= categories
+    assert not categories & MAGAZINES
+
+
+def test_wikibooks_records_are_in_the_epicurious_schema():
+    with gzip.open(corpus_path("wikibooks"), "rt", encoding="utf-8") as file:
+        records = json.load(file)
+    assert len(records) == EXPECTED_COUNTS["wikibooks"]
+    assert all(list(r) == ["title", "directions", "ingredients", "categories"] for r in records)
+    assert all(r["title"] and r["directions"] and all(r["directions"]) for r in records)
+
+
 def test_load_recipes_formats_like_the_book_and_reports_skips(capsys):
     texts = load_recipes()
     assert texts[0].startswith("Recipe for ") and " | " in texts[0]
-    assert texts.skipped == 5
+    assert texts.skipped == 5  # the incomplete records among the original recipes
     assert "skipped 5 without a title or directions" in capsys.readouterr().out
 
 
 def test_korean_text_in_the_corpus_comes_out_as_words():
     texts = load_recipes(verbose=False)
     assert any("김치찌개" in tokenize(text) for text in texts)
+
+
+def test_corpus_fingerprint_names_exactly_these_texts_in_this_order():
+    texts = load_recipes(verbose=False)
+    fingerprint = corpus_fingerprint(texts)
+    assert re.fullmatch(r"[0-9a-f]{16}", fingerprint)
+    assert corpus_fingerprint(load_recipes("default", verbose=False)) == fingerprint  # the same on every load
+    assert corpus_fingerprint(texts[:-1]) != fingerprint
+    assert corpus_fingerprint(["b", "a"]) != corpus_fingerprint(["a", "b"])
+    assert corpus_fingerprint(["ab"]) != corpus_fingerprint(["a", "b"])
+
+
+def test_a_bundled_corpus_file_also_loads_as_a_path():
+    by_path = load_recipes(corpus_path("heldout"), verbose=False)
+    assert list(by_path) == list(load_recipes("heldout", verbose=False))
+    assert by_path.source == str(corpus_path("heldout"))
+
+
+def test_an_unknown_corpus_name_says_which_names_exist():
+    with pytest.raises(FileNotFoundError, match="recipe data not found: wikibook ") as error:
+        load_recipes("wikibook")
+    assert "default, wikibooks, original, heldout" in str(error.value)
+
+
+def test_a_broken_gzip_file_raises_value_error_naming_the_file(tmp_path):
+    path = tmp_path / "broken.json.gz"
+    path.write_bytes(gzip.compress(b"[{}]")[:-6])
+    with pytest.raises(ValueError, match="broken.json.gz is not a valid gzip file"):
+        load_recipes(path, verbose=False)
 
 
 def test_recipe_to_text_with_and_without_ingredients():
@@ -44,7 +188,7 @@ def test_recipe_to_text_with_and_without_ingredients():
     assert recipe_to_text({"directions": ["Stir."]}) is None
 
 
-def test_json_file_plain_text_and_folder(tmp_path):
+def test_json_file_gzipped_json_plain_text_and_folder(tmp_path):
     json_file = tmp_path / "r.json"
     json_file.write_text(json.dumps([RECORD, {}, {"title": None, "directions": ["x"]}]))
     loaded = load_recipes(json_file, verbose=False)
@@ -54,6 +198,12 @@ def test_json_file_plain_text_and_folder(tmp_path):
     text_file = tmp_path / "notes.txt"
     text_file.write_text("First recipe\nline two\n\n\nSecond recipe\n")
     assert list(load_recipes(text_file, verbose=False)) == ["First recipe line two", "Second recipe"]
+
+    gz_file = tmp_path / "r.json.gz"
+    gz_file.write_bytes(gzip.compress(json.dumps([RECORD, {}]).encode("utf-8")))
+    loaded = load_recipes(gz_file, verbose=False)
+    assert list(loaded) == ["Recipe for Toast | Toast the bread. Butter it."]
+    assert (loaded.skipped, loaded.source) == (1, str(gz_file))
 
     folder = tmp_path / "folder"
     folder.mkdir()
