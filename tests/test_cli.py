@@ -84,6 +84,8 @@ def _bad_files(tmp_path, run_dir):
 
 def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path):
     empty, malformed, useless, truncated, foreign = _bad_files(tmp_path, run_dir)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
     ckpt = ["--checkpoint", run_dir / "best.pt"]
     cases = [
         (["train", "--data", tmp_path / "missing.json"], "missing.json"),
@@ -99,8 +101,21 @@ def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path)
         (["generate", *ckpt, "--top-k", "0"], "top_k must be an integer >= 1, got 0"),
         (["generate", *ckpt, "--top-p", "0"], "top_p must be in (0, 1], got 0.0"),
         (["generate", *ckpt, "--top-p", "1.5"], "top_p must be in (0, 1], got 1.5"),
-        (["generate", *ckpt, "--max-tokens", "0"], "max_tokens must be at least 1, got 0"),
-        (["generate", *ckpt, "--num-samples", "0"], "num_samples must be at least 1, got 0"),
+        (["generate", *ckpt, "--max-tokens", "0"], "max_tokens must be a whole number from 1 to 5000, got 0"),
+        (["generate", *ckpt, "--max-tokens", "100000000"], "max_tokens must be a whole number from 1 to 5000"),
+        (["generate", *ckpt, "--num-samples", "0"], "num_samples must be a whole number from 1 to 100, got 0"),
+        (["generate", *ckpt, "--num-samples", "100000000"], "num_samples must be a whole number from 1 to 100"),
+        (["train", "--epochs", "-1"], "epochs must be a whole number >= 1, got -1"),
+        (["train", "--epochs", "0"], "epochs must be a whole number >= 1, got 0"),
+        (["train", "--max-recipes", "0"], "max_recipes must be a whole number >= 1, got 0"),
+        (["train", "--clip-grad-norm", "-1"], "clip_grad_norm must be a number > 0, got -1.0"),
+        (["train", "--learning-rate", "inf"], "learning_rate must be a number > 0, got inf"),
+        (["train", "--dropout-rate", "1"], "dropout_rate must be in [0, 1), got 1.0"),
+        (["train", "--val-fraction", "0"], "val_fraction must be between 0 and 1"),
+        (["train", "--out", a_file], f"--out {a_file}: {a_file} is a file, not a folder"),
+        (["train", "--out", a_file / "below"], f"{a_file} is a file, not a folder"),
+        (["train", "--out", run_dir, "--resume", "--preset", "cpu"], "--preset cannot be used with --resume"),
+        (["train", "--out", run_dir, "--resume", "--hidden-dim", "64"], "cannot change hidden_dim when resuming"),
         (["generate", "--checkpoint", tmp_path / "nothing.pt"], "checkpoint not found"),
         (["generate", "--checkpoint", truncated], "not a readable checkpoint"),
         (["generate", "--checkpoint", foreign], "not a readable checkpoint"),
@@ -112,14 +127,59 @@ def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path)
         cases.append((["train", "--device", "cuda:0"], "no CUDA GPU is available"))
     for args, message in cases:
         result = cli(*args)
-        assert result.returncode != 0, args
+        assert result.returncode == 2, (args, result.returncode)
         assert message in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
         assert "Traceback" not in result.stderr
 
 
-def test_console_script_is_installed():
-    from importlib.metadata import entry_points
+def test_console_script_is_declared_in_pyproject():
+    import tomllib
+    from pathlib import Path
 
-    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
-    assert scripts["lstm-tutorial"] == "lstm_tutorial.cli:main"
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["lstm-tutorial"] == "lstm_tutorial.cli:main"
+
+
+def test_every_config_field_is_a_train_flag():
+    import dataclasses
+
+    from lstm_tutorial import TrainConfig
+
+    help_text = cli("train", "--help").stdout
+    for field in dataclasses.fields(TrainConfig):
+        assert "--" + field.name.replace("_", "-") in help_text, field.name
+
+
+def test_help_does_not_import_torch_and_import_does_not_load_widgets_or_plots():
+    probe = ("import sys, lstm_tutorial.cli as cli\n"
+             "try: cli.main(['--help'])\n"
+             "except SystemExit: pass\n"
+             "print(sorted(m for m in ('torch', 'ipywidgets', 'matplotlib') if m in sys.modules))\n"
+             "import lstm_tutorial; lstm_tutorial.Trainer\n"
+             "print(sorted(m for m in ('torch', 'ipywidgets', 'matplotlib') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    lines = result.stdout.strip().splitlines()
+    assert lines[-2:] == ["[]", "['torch']"], result.stdout
+
+
+def test_include_ingredients_is_used_in_training_and_evaluate(tmp_path):
+    out = tmp_path / "run"
+    flags = [*TINY_FLAGS, "--epochs", "1", "--data", "original", "--include-ingredients", "--out", out]
+    trained = cli("train", *flags)
+    assert trained.returncode == 0, trained.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    evaluated = cli("evaluate", "--checkpoint", out / "last.pt", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["loss"] == pytest.approx(metrics[-1]["val_loss"], rel=1e-4)
+    checkpoint = torch.load(out / "last.pt", weights_only=True)
+    assert checkpoint["config"]["include_ingredients"] is True and checkpoint["config"]["data"] == "original"
+
+
+def test_resume_applies_a_new_learning_rate(run_dir, tmp_path):
+    for name in ["last.pt", "best.pt", "metrics.json"]:
+        (tmp_path / name).write_bytes((run_dir / name).read_bytes())
+    result = cli("train", "--out", tmp_path, "--resume", "--epochs", "3", "--learning-rate", "0.0005",
+                 "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["config"]["learning_rate"] == 0.0005

@@ -59,10 +59,10 @@ def test_a_failed_or_declined_mount_falls_back_to_a_local_folder(fake_colab, tmp
 
 def test_training_under_colab_writes_checkpoints_to_drive(fake_colab, tmp_path, monkeypatch, recipes):
     from lstm_tutorial import Vocab, make_dataloaders, run_training
-    from lstm_tutorial import storage
+    from lstm_tutorial import colab_drive
 
     fake_colab(lambda mount_point: (Path(mount_point) / "MyDrive").mkdir(parents=True))
-    monkeypatch.setattr(storage, "COLAB_MOUNT_POINT", str(tmp_path / "drive"))
+    monkeypatch.setattr(colab_drive, "COLAB_MOUNT_POINT", str(tmp_path / "drive"))
     vocab = Vocab.build(recipes[:20], 200)
     loaders = make_dataloaders(recipes[:20], vocab, max_len=20, batch_size=8)
     run_training(*loaders, len(vocab), 8, 8, 1, vocab.idx2token, vocab.token2idx, "cpu", progress=False)

@@ -29,6 +29,25 @@ def test_carrying_the_hidden_state_equals_reading_it_all_at_once():
     torch.testing.assert_close(hidden[0], full_hidden[0])
 
 
+def test_one_step_from_a_carried_state_equals_forward_for_every_layer():
+    torch.manual_seed(0)
+    model = LSTMLM(50, 8, 12, num_layers=2).eval()
+    tokens = torch.randint(0, 50, (3, 6))
+    full_logits, _ = model(tokens)
+    logits, hidden = model(tokens[:, :1])
+    for t in range(1, 6):
+        logits, hidden = model.step(tokens[:, t], hidden)
+        torch.testing.assert_close(logits, full_logits[:, t], rtol=1e-5, atol=1e-5)
+
+
+def test_from_config_builds_the_configured_shape():
+    from lstm_tutorial import TrainConfig
+
+    model = LSTMLM.from_config(TrainConfig(embedding_dim=6, hidden_dim=10, num_layers=3), vocab_size=40)
+    assert model.embedding.weight.shape == (40, 6) and model.lstm.num_layers == 3
+    assert model.init_hidden(2)[0].shape == (3, 2, 10)
+
+
 def test_dropout_only_in_training_mode():
     torch.manual_seed(0)
     model = LSTMLM(50, 8, 12, dropout_rate=0.5)

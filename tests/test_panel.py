@@ -1,7 +1,5 @@
 """Drive the generation panel's widgets as a learner would: set values, click buttons."""
 
-import time
-
 import pytest
 
 from lstm_tutorial import generation_panel, interactive_text_generation, interactive_text_generation_colab
@@ -12,7 +10,7 @@ def panel(generator):
     return generation_panel(generator)
 
 
-def test_controls_have_the_seeds_ranges_and_defaults(panel):
+def test_controls_have_the_blogs_ranges_and_defaults(panel):
     assert panel.prompt.value == "recipe for"
     assert (panel.max_tokens.min, panel.max_tokens.max, panel.max_tokens.step, panel.max_tokens.value) == (10, 500, 10, 100)
     assert (panel.temperature.min, panel.temperature.max, panel.temperature.step) == (0.1, 2.0, 0.1)
@@ -24,7 +22,7 @@ def test_generate_shows_shaded_text_and_a_chart(panel):
     panel.generate_button.click()
     assert panel.message.value == ""
     assert "<b>recipe for</b>" in panel.text_view.value
-    assert panel.text_view.value.count('title="p = ') == len(panel.state.picked_probs) >= 1
+    assert panel.text_view.value.count('title="p = ') == len(panel.state.picked_probs[0]) >= 1
     assert panel.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(panel.chart_words) == 10
     probs = [p for _, p in panel.chart_words]
@@ -58,11 +56,11 @@ def test_step_adds_one_word_at_a_time(panel):
     panel.step_button.click()
     panel.step_button.click()
     panel.step_button.click()
-    assert len(panel.state.token_ids) == panel.state.prompt_length + 3
+    assert len(panel.state.token_ids[0]) == panel.state.prompt_length + 3
     assert panel.text_view.value.count('title="p = ') == 3
     panel.prompt.value = "recipe for soup"
     panel.step_button.click()  # a new prompt starts over
-    assert len(panel.state.token_ids) == panel.state.prompt_length + 1
+    assert len(panel.state.token_ids[0]) == panel.state.prompt_length + 1
 
 
 def test_several_samples_top_k_and_top_p(panel):
@@ -87,16 +85,7 @@ def test_bad_values_show_a_message_not_a_traceback(panel, field, value, message)
     assert "&#9888;" in panel.message.value
 
 
-def test_500_tokens_take_well_under_a_second(panel):
-    panel.max_tokens.value = 500
-    panel.seed.value = "1"
-    panel.prompt.value = "recipe for"
-    start = time.perf_counter()
-    panel.generate_button.click()
-    assert time.perf_counter() - start < 5  # a loose bound for busy CI; benchmarks/ measures the real speed
-
-
-def test_seed_entry_points(generator, monkeypatch, capsys):
+def test_the_blogs_entry_points(generator, monkeypatch, capsys):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda *objects: shown.extend(objects))
     panel = interactive_text_generation_colab(generator)
