@@ -1,31 +1,56 @@
 """lstm_tutorial: a word-level LSTM language model that writes recipes.
 
-The companion package of the lstm-tutorial notebook course. The names of the
-blog post the course follows (``LSTMLM``, ``PyTorchTextGenerator``,
-``initialize_model``, ``train``, ``evaluate``, ``run_training``,
-``interactive_text_generation_colab``) all work here, with its bugs fixed.
+The companion package of the lstm-tutorial notebook course. Where each idea lives:
+
+- ``tokenizer``, ``vocab``: text to tokens to ids and back;
+- ``recipes``: the bundled corpora and your own recipe files; ``data``: batches;
+- ``model``: ``LSTMLM``; ``sampling``: temperature, top-k, top-p;
+  ``generate``: ``TextGenerator``; ``training``: ``Trainer``; ``config``: presets;
+- ``checkpoints``: saving and loading; ``colab_drive``: Google Drive under Colab;
+  ``pretrained``: the shipped model; ``panel``: the ipywidgets panel; ``cli``;
+- ``blog``: the blog post's names (``PyTorchTextGenerator``, ``run_training``...).
+
+Names are imported on first use, so ``import lstm_tutorial`` (and the command
+line's ``--help``) stays fast and loads neither ipywidgets nor matplotlib.
 """
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .config import DEFAULT_PRESET, PRESETS, TrainConfig
-from .data import make_dataloaders
-from .generate import GenerationState, PyTorchTextGenerator, TextGenerator
-from .loading import load_generator
-from .model import LSTMLM, default_device, initialize_model
-from .panel import generation_panel, interactive_text_generation, interactive_text_generation_colab
-from .recipes import download_epicurious, load_epicurious, load_recipes
-from .sampling import next_token_probs
-from .storage import checkpoint_dir
-from .tokenizer import detokenize, tokenize
-from .train import Trainer, evaluate, run_training, train
-from .vocab import Vocab
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-__all__ = [
-    "DEFAULT_PRESET", "PRESETS", "GenerationState", "LSTMLM", "PyTorchTextGenerator", "TextGenerator",
-    "TrainConfig", "Trainer", "Vocab", "checkpoint_dir", "default_device", "detokenize", "download_epicurious",
-    "evaluate", "generation_panel", "initialize_model", "interactive_text_generation",
-    "interactive_text_generation_colab", "load_checkpoint", "load_epicurious", "load_generator", "load_recipes",
-    "make_dataloaders", "next_token_probs", "run_training", "save_checkpoint", "tokenize", "train",
-]
+__version__ = "0.2.0"
+
+# public name -> the module that defines it
+_HOMES = {
+    "tokenize": "tokenizer", "detokenize": "tokenizer",
+    "Vocab": "vocab",
+    "load_recipes": "recipes", "load_epicurious": "recipes", "download_epicurious": "recipes",
+    "make_dataloaders": "data",
+    "TrainConfig": "config", "PRESETS": "config", "DEFAULT_PRESET": "config",
+    "LSTMLM": "model", "default_device": "model",
+    "SamplingOptions": "sampling", "next_token_probs": "sampling",
+    "TextGenerator": "generate", "GenerationState": "generate",
+    "Trainer": "training",
+    "load_checkpoint": "checkpoints", "save_checkpoint": "checkpoints", "load_model": "checkpoints",
+    "load_generator": "checkpoints",
+    "checkpoint_dir": "colab_drive",
+    "pretrained_generator": "pretrained", "pretrained_model": "pretrained",
+    "generation_panel": "panel",
+    # the blog post's interface
+    "PyTorchTextGenerator": "blog", "initialize_model": "blog", "train": "blog", "evaluate": "blog",
+    "run_training": "blog", "interactive_text_generation": "blog", "interactive_text_generation_colab": "blog",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'lstm_tutorial' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -1,23 +1,52 @@
 """Command line: ``lstm-tutorial train | generate | evaluate`` (also ``python -m lstm_tutorial``).
 
-Bad input ends with one line on stderr and exit status 2, never a traceback.
+Every field of :class:`TrainConfig` is a ``train`` flag. Bad input ends with
+one line on stderr and exit status 2, never a traceback. torch is imported
+only once a command runs, so ``--help`` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_PRESET, PRESETS
-from .storage import checkpoint_dir
+from .config import DEFAULT_PRESET, PRESETS, RESUMABLE_FIELDS, TrainConfig
+
+EXIT_BAD_INPUT = 2
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line instead of usage + error
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _number_or_none(kind):
+    """An argparse type: ``kind`` of the text, or None for 'none'."""
+    def parse(text: str):
+        return None if text.strip().lower() == "none" else kind(text)
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _add_config_flags(group) -> None:
+    """One flag per TrainConfig field (``vocab_size`` -> ``--vocab-size``); a flag not given is left out."""
+    for field in dataclasses.fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        presets = ", ".join(f"{name} {getattr(config, field.name)}" for name, config in PRESETS.items())
+        help_text = f"{field.metadata['help']} ({presets})"
+        kind = {"int": int, "float": float, "str": str}.get(field.type.split(" | ")[0])
+        if field.type == "bool":
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=help_text)
+        elif field.type.endswith("| None"):
+            group.add_argument(flag, type=_number_or_none(kind), default=argparse.SUPPRESS, metavar="N|none",
+                               help=help_text)
+        else:
+            group.add_argument(flag, type=kind, default=argparse.SUPPRESS, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,39 +54,30 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a model; writes last.pt, best.pt and metrics.json")
-    train.add_argument("--data", help="recipes: Epicurious JSON, a text file or a folder (default: bundled corpus)")
-    train.add_argument("--preset", choices=sorted(PRESETS), default=DEFAULT_PRESET,
+    train.add_argument("--preset", choices=sorted(PRESETS), default=argparse.SUPPRESS,
                        help=f"starting hyperparameters (default: {DEFAULT_PRESET})")
     train.add_argument("--out", help="checkpoint folder (default: Google Drive under Colab, else ./lstm_models)")
-    train.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    train.add_argument("--resume", action="store_true",
+                       help=f"continue from OUT/last.pt; may change only {', '.join(RESUMABLE_FIELDS)}")
     train.add_argument("--device", help="cpu, cuda, cuda:1... (default: cuda if available)")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    hyper = train.add_argument_group("hyperparameters (override the preset; the presets' values shown)")
-    for flag, kind in [("--epochs", int), ("--seed", int), ("--vocab-size", int), ("--max-len", int),
-                       ("--max-recipes", int), ("--embedding-dim", int), ("--hidden-dim", int),
-                       ("--dropout-rate", float), ("--batch-size", int), ("--learning-rate", float),
-                       ("--clip-grad-norm", float), ("--val-fraction", float)]:
-        field = flag[2:].replace("-", "_")
-        values = ", ".join(f"{name} {getattr(config, field)}" for name, config in PRESETS.items())
-        hyper.add_argument(flag, type=kind, help=values)
-    hyper.add_argument("--include-ingredients", action="store_true", default=None,
-                       help="put each recipe's ingredient list between its title and directions")
+    _add_config_flags(train.add_argument_group("hyperparameters (override the preset; each preset's value shown)"))
 
-    generate = commands.add_parser("generate", help="write text with a trained model")
+    generate = commands.add_parser("generate", help="write text with a trained model (default: the pretrained one)")
     generate.add_argument("prompt", nargs="?", default="recipe for", help="start of the text (default: 'recipe for')")
-    generate.add_argument("--checkpoint", required=True, help="a .pt file written by train")
+    generate.add_argument("--checkpoint", help="a .pt file written by train (default: the shipped pretrained model)")
     generate.add_argument("--max-tokens", type=int, default=100)
     generate.add_argument("--temperature", type=float, nargs="+", default=[1.0],
                           help="one or more temperatures; 0 = greedy (default: 1.0)")
     generate.add_argument("--top-k", type=int, help="sample only from the K most likely words")
     generate.add_argument("--top-p", type=float, help="sample only from the most likely words covering P")
     generate.add_argument("--num-samples", type=int, default=1, help="texts per temperature, generated as a batch")
-    generate.add_argument("--seed", type=int, help="same seed, same text")
+    generate.add_argument("--seed", type=int, help="random seed: same seed, same text")
     generate.add_argument("--device")
 
     evaluate = commands.add_parser("evaluate", help="loss and perplexity of a trained model")
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--data", help="recipes to score (default: bundled corpus)")
+    evaluate.add_argument("--checkpoint", help="a .pt file written by train (default: the shipped pretrained model)")
+    evaluate.add_argument("--data", help="recipes to score (default: the ones the model was trained on)")
     evaluate.add_argument("--split", choices=["val", "all"], default="val",
                           help="val: the validation split as training made it (default); all: every recipe")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -65,33 +85,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train(args) -> None:
-    from .recipes import load_recipes
-    from .train import Trainer
+def _config_changes(args) -> dict:
+    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    return {name: value for name, value in vars(args).items() if name in names}
 
-    texts = load_recipes(args.data)
-    out_dir = Path(args.out) if args.out else checkpoint_dir()
-    overrides = {name: getattr(args, name) for name in [
-        "epochs", "seed", "vocab_size", "max_len", "max_recipes", "embedding_dim", "hidden_dim", "dropout_rate",
-        "batch_size", "learning_rate", "clip_grad_norm", "val_fraction", "include_ingredients"]}
-    progress = not args.no_progress
+
+def _check_folder(out: Path) -> None:
+    """ValueError if ``out``, or the first of its parents that exists, is a file."""
+    for folder in [out, *out.parents]:
+        if folder.exists():
+            if not folder.is_dir():
+                raise ValueError(f"--out {out}: {folder} is a file, not a folder")
+            return
+
+
+def _train(args) -> None:
+    from .colab_drive import checkpoint_dir
+    from .training import Trainer
+
+    if args.out:
+        _check_folder(Path(args.out))
+    changes = _config_changes(args)
     if args.resume:
+        if hasattr(args, "preset"):
+            raise ValueError("--preset cannot be used with --resume: a resumed run keeps its checkpoint's settings")
+        out_dir = Path(args.out) if args.out else checkpoint_dir()
         last = out_dir / "last.pt"
         if not last.exists():
             raise FileNotFoundError(f"--resume: no checkpoint to resume at {last}")
-        trainer = Trainer.resume(last, texts, args.device, out_dir, progress, epochs=overrides["epochs"])
+        trainer = Trainer.resume(last, device=args.device, out_dir=out_dir, progress=not args.no_progress, **changes)
     else:
-        config = PRESETS[args.preset].updated(**overrides)
-        trainer = Trainer.from_texts(texts, config, args.device, out_dir, progress=progress)
+        config = PRESETS[getattr(args, "preset", DEFAULT_PRESET)].updated(**changes)
+        out_dir = Path(args.out) if args.out else checkpoint_dir()
+        trainer = Trainer.from_config(config, args.device, out_dir, progress=not args.no_progress)
     trainer.fit()
     print(f"Done: {out_dir / 'best.pt'} (best val loss {trainer.best_val_loss:.4f}), {out_dir / 'last.pt'}, "
           f"{out_dir / 'metrics.json'}")
 
 
-def _generate(args) -> None:
-    from .loading import load_generator
+def _checkpoint_path(args) -> Path:
+    from .pretrained import PRETRAINED_MODEL
 
-    generator = load_generator(args.checkpoint, args.device)
+    return Path(args.checkpoint) if args.checkpoint else PRETRAINED_MODEL
+
+
+def _generate(args) -> None:
+    from .checkpoints import load_generator
+
+    generator = load_generator(_checkpoint_path(args), args.device)
     for temperature in args.temperature:
         texts = generator.sample(args.prompt, args.num_samples, args.max_tokens, temperature, args.top_k,
                                  args.top_p, args.seed)
@@ -101,23 +142,26 @@ def _generate(args) -> None:
 
 
 def _evaluate(args) -> None:
-    import torch
-
-    from .config import TrainConfig
-    from .data import make_dataloaders, make_eval_loader
-    from .loading import load_model
+    from .checkpoints import load_model
+    from .data import dataloaders_for, make_eval_loader, split_fingerprint
     from .recipes import load_recipes
-    from .train import evaluate
+    from .training import evaluate_loss
 
-    model, vocab, checkpoint = load_model(args.checkpoint, args.device)
+    path = _checkpoint_path(args)
+    model, vocab, checkpoint = load_model(path, args.device)
     config = TrainConfig.from_dict(checkpoint["config"])
-    texts = load_recipes(args.data, config.include_ingredients, verbose=not args.json)
+    if args.data:
+        config = config.updated(data=args.data)
+    texts = load_recipes(config.data, config.include_ingredients, verbose=not args.json)
     if args.split == "val":
-        texts = config.recipes_used(texts)
-        _, loader = make_dataloaders(texts, vocab, config.max_len, config.batch_size, config.val_fraction, config.seed)
+        _, loader = dataloaders_for(config, texts, vocab)
+        recorded = checkpoint.get("val_split_sha256")
+        if recorded is not None and recorded != split_fingerprint(loader):
+            raise ValueError(f"the validation split rebuilt from {config.data!r} is not the one {path} was "
+                             f"validated on; pass --data with the recipes it was trained on, or use --split all")
     else:
         loader = make_eval_loader(texts, vocab, config.max_len, config.batch_size)
-    loss = evaluate(model, loader, torch.nn.CrossEntropyLoss(ignore_index=vocab.pad_idx), model.fc.weight.device)
+    loss = evaluate_loss(model, loader, model.device, vocab.pad_idx)
     result = {"loss": loss, "perplexity": math.exp(min(loss, 50.0)), "split": args.split,
               "recipes": len(loader.dataset), "tokens": sum(len(s) - 1 for s in loader.dataset)}
     if args.json:
@@ -146,9 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _check_device(args.device)
         command(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        print(f"lstm-tutorial {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    except (ValueError, OSError, RuntimeError) as error:  # FileNotFoundError is an OSError
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"lstm-tutorial {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"lstm-tutorial {args.command}: interrupted", file=sys.stderr)
         return 130

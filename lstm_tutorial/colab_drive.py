@@ -1,7 +1,7 @@
 """Where checkpoints go: Google Drive under Colab, ``./lstm_models`` elsewhere.
 
 A Colab runtime is wiped when it disconnects; Drive is not. So under Colab
-(detected as the seed does, by ``google.colab`` in ``sys.modules``) we mount
+(detected as the blog post does, by ``google.colab`` in ``sys.modules``) we mount
 Drive and save under ``MyDrive/``. If mounting fails or is declined, we say
 so and fall back to a local folder.
 """
@@ -30,7 +30,7 @@ def checkpoint_dir(
 
     Under Colab: ``{mount_point}/MyDrive/{drive_folder}`` after mounting Drive,
     or ``local_dir`` if the mount fails. Elsewhere: ``local_dir``.
-    ``mount_point`` defaults to ``/content/drive``, as in the seed.
+    ``mount_point`` defaults to ``/content/drive``, as in the blog post.
     """
     mount_point = mount_point or COLAB_MOUNT_POINT
     if in_colab():

@@ -12,10 +12,10 @@ import torch
 
 from .config import PRESETS, TrainConfig
 from .generate import TextGenerator
-from .loading import load_generator
+from .checkpoints import load_generator
 from .recipes import load_recipes
-from .storage import checkpoint_dir
-from .train import Trainer
+from .colab_drive import checkpoint_dir
+from .training import Trainer
 
 # The one place the course names its repository: the notebooks' Colab badges
 # and setup cells must match it (tests/test_notebooks.py checks).

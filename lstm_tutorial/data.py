@@ -12,11 +12,13 @@ batch and each batch is padded only to its own longest sequence.
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from .config import TrainConfig
 from .vocab import Vocab
 
 # Recipes are sorted by length inside pools of this many batches: batches stay
@@ -76,7 +78,7 @@ def pad_batch(sequences: list[list[int]], pad_idx: int = 0) -> tuple[torch.Tenso
     batch = torch.full((len(sequences), longest), pad_idx, dtype=torch.long)
     for row, seq in enumerate(sequences):
         batch[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    # contiguous, so the seed's y.view(-1) works as well as reshape
+    # contiguous, so the blog post's y.view(-1) works as well as reshape
     return batch[:, :-1].contiguous(), batch[:, 1:].contiguous()
 
 
@@ -104,7 +106,25 @@ def make_dataloaders(
     n_val = min(max(1, round(len(order) * val_fraction)), len(order) - 1)
     train = [sequences[i] for i in order[n_val:]]
     val = [sequences[i] for i in order[:n_val]]
-    return _loader(train, vocab.pad_idx, batch_size, True, seed), _loader(val, vocab.pad_idx, batch_size, False, seed)
+    loaders = _loader(train, vocab.pad_idx, batch_size, True, seed), _loader(val, vocab.pad_idx, batch_size, False, seed)
+    for loader in loaders:  # so a checkpoint can record the split these loaders came from
+        loader.split_settings = {"max_len": max_len, "batch_size": batch_size, "val_fraction": val_fraction,
+                                 "seed": seed}
+    return loaders
+
+
+def dataloaders_for(config: TrainConfig, texts: list[str], vocab: Vocab) -> tuple[DataLoader, DataLoader]:
+    """The training and validation loaders ``config`` describes for ``texts``."""
+    return make_dataloaders(config.recipes_used(texts), vocab, config.max_len, config.batch_size,
+                            config.val_fraction, config.seed)
+
+
+def split_fingerprint(loader: DataLoader) -> str:
+    """SHA-256 of a loader's token ids, to tell whether a rebuilt split is the one a model was trained with."""
+    digest = hashlib.sha256()
+    for sequence in loader.dataset:
+        digest.update(",".join(map(str, sequence)).encode() + b";")
+    return digest.hexdigest()
 
 
 def make_eval_loader(texts: list[str], vocab: Vocab, max_len: int = 200, batch_size: int = 32) -> DataLoader:

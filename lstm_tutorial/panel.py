@@ -1,4 +1,4 @@
-"""The interactive generation panel (ipywidgets), and the seed's two entry points.
+"""The interactive generation panel (ipywidgets).
 
 The panel shows what the model does at each step: the text so far, each
 generated word shaded by the probability it had when it was picked, and a bar
@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from .generate import GenerationState, TextGenerator
-from .sampling import next_token_probs
+from .sampling import SamplingOptions
 
 CHART_WORDS = 10
 
@@ -78,12 +78,12 @@ class GenerationPanel(widgets.VBox):
                           widgets.HBox([controls, self.chart]), self.message, self.text_view])
 
     # --- options as the generator wants them
-    def _options(self) -> dict:
-        return {
-            "temperature": self.temperature.value,
-            "top_k": self.top_k.value or None,
-            "top_p": self.top_p.value if self.top_p.value < 1 else None,
-        }
+    def _options(self) -> SamplingOptions:
+        return SamplingOptions(
+            temperature=self.temperature.value,
+            top_k=self.top_k.value or None,
+            top_p=self.top_p.value if self.top_p.value < 1 else None,
+        )
 
     def _guarded(self, action) -> None:
         """Run a button/slider action; show a ValueError in the panel instead of a traceback."""
@@ -95,57 +95,52 @@ class GenerationPanel(widgets.VBox):
 
     # --- actions
     def generate(self) -> None:
-        """Generate ``num_samples`` texts from the prompt; the chart follows the first."""
+        """Generate ``num_samples`` texts from the prompt as one batch; the chart follows the first."""
         seed = _seed_value(self.seed.value)
-        options = self._options()
-        blocks = []
-        for sample in range(self.num_samples.value):
-            state = self.text_generator.prefill(self.prompt.value)
-            generator = self.text_generator.random_generator(None if seed is None else seed + sample)
-            while len(state.token_ids) - state.prompt_length < self.max_tokens.value and not state.finished:
-                self.text_generator.step(state, generator=generator, **options)
-            if sample == 0:
-                self.state = state
-            blocks.append(self._shaded_html(state))
-        self.text_view.value = "<hr>".join(blocks)
+        state = self.text_generator.prefill(self.prompt.value, self.num_samples.value)
+        self.text_generator.complete(state, self.max_tokens.value, self._options(),
+                                     self.text_generator.random_generator(seed))
+        self.state = state
+        self.text_view.value = "<hr>".join(self._shaded_html(state, row) for row in range(len(state.token_ids)))
         self.redraw_chart()
 
     def step(self) -> None:
         """Add one word to the current text (starting from the prompt if there is none)."""
         seed = _seed_value(self.seed.value)
         prompt_ids = self.text_generator.encode_prompt(self.prompt.value)
-        if self.state is None or self.state.token_ids[: self.state.prompt_length] != prompt_ids:
+        if self.state is None or self.state.token_ids[0][: self.state.prompt_length] != prompt_ids:
             self.state = self.text_generator.prefill(self.prompt.value)
             self.step_rng = self.text_generator.random_generator(seed)
-        if self.state.finished:
+        if self.state.finished[0]:
             self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or change the prompt."
             return
-        self.text_generator.step(self.state, generator=self.step_rng, **self._options())
-        self.text_view.value = self._shaded_html(self.state)
+        self.text_generator.step(self.state, self._options(), self.step_rng)
+        self.text_view.value = self._shaded_html(self.state, 0)
         self.redraw_chart()
 
     def redraw_chart(self) -> None:
         """Bar chart of the most likely next words under the current sampling options."""
         if self.state is None:
             return
-        probs = next_token_probs(self.state.next_logits, **self._options())
+        probs = self._options().probs(self.state.next_logits[0])
         top = probs.topk(CHART_WORDS)
         self.chart_words = [(self.text_generator.idx2token[i], p) for p, i in
                             zip(top.values.tolist(), top.indices.tolist())]
         self.chart.value = self._chart_png()
 
     # --- rendering
-    def _shaded_html(self, state: GenerationState) -> str:
+    def _shaded_html(self, state: GenerationState, row: int) -> str:
         """The prompt in bold, then each new word on a background as dark as its probability."""
-        tokens = self.text_generator.tokens(state.token_ids)
-        prompt = html.escape(self.text_generator.text(state.token_ids[: state.prompt_length]))
+        ids = state.token_ids[row]
+        tokens = [self.text_generator.idx2token[idx] for idx in ids]
+        prompt = html.escape(self.text_generator.text(ids[: state.prompt_length]))
         spans = []
-        for token, prob in zip(tokens[state.prompt_length :], state.picked_probs):
+        for token, prob in zip(tokens[state.prompt_length :], state.picked_probs[row]):
             alpha = 0.12 + 0.78 * prob
             spans.append(f'<span title="p = {prob:.3f}" style="background: rgba(255, 140, 0, {alpha:.2f}); '
                          f'border-radius: 3px; padding: 0 2px">{html.escape(token)}</span>')
         return (f'<div style="line-height: 1.9; font-family: sans-serif"><b>{prompt}</b> {" ".join(spans)}</div>'
-                f'<div style="font-size: 80%; color: #555">Readable: {html.escape(self.text_generator.text(state.token_ids))}</div>')
+                f'<div style="font-size: 80%; color: #555">Readable: {html.escape(self.text_generator.text(ids))}</div>')
 
     def _chart_png(self) -> bytes:
         words = [word for word, _ in self.chart_words][::-1]
@@ -155,7 +150,7 @@ class GenerationPanel(widgets.VBox):
         axes.barh(words, probs, color="#ff8c00")
         axes.set_xlim(0, 1)
         axes.set_xlabel("probability")
-        last_word = self.text_generator.idx2token[self.state.token_ids[-1]]
+        last_word = self.text_generator.idx2token[self.state.token_ids[0][-1]]
         axes.set_title(f"Next word after '{last_word}' (T = {self.temperature.value:.1f})", fontsize=10)
         figure.tight_layout()
         buffer = io.BytesIO()
@@ -166,45 +161,3 @@ class GenerationPanel(widgets.VBox):
 def generation_panel(text_generator: TextGenerator) -> GenerationPanel:
     """The interactive panel for ``text_generator``; display it in any Jupyter front end."""
     return GenerationPanel(text_generator)
-
-
-def interactive_text_generation_colab(text_generator: TextGenerator) -> GenerationPanel:
-    """The seed's Colab panel: display :func:`generation_panel` and return it."""
-    from IPython.display import display
-
-    panel = generation_panel(text_generator)
-    display(panel)
-    return panel
-
-
-def _in_jupyter_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
-def interactive_text_generation(
-    text_generator: TextGenerator, max_tokens: int = 100, temperature: float = 1.0
-) -> GenerationPanel | None:
-    """The panel in Jupyter (any front end); in a plain terminal, a prompt loop.
-
-    The seed calls this function but never defines it. In the terminal, an
-    empty line or Ctrl-D ends the loop.
-    """
-    if _in_jupyter_kernel():
-        return interactive_text_generation_colab(text_generator)
-    while True:
-        try:
-            prompt = input("prompt (empty line to quit)> ")
-        except EOFError:
-            break
-        if not prompt.strip():
-            break
-        try:
-            text_generator.generate(prompt, max_tokens=max_tokens, temperature=temperature)
-        except ValueError as error:
-            print(f"error: {error}")
-    return None

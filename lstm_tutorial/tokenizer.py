@@ -4,7 +4,7 @@ The book pads every punctuation mark with spaces and splits on whitespace, so
 ``"Chop 1/2 onion."`` becomes ``chop 1 / 2 onion .``. We do the same with a
 Unicode-aware regular expression, so Korean or accented words stay words.
 The same function tokenizes the training text and the generation prompt (the
-seed split prompts with ``.lower().split()``, which never matches ``onion.``).
+blog post split prompts with ``.lower().split()``, which never matches ``onion.``).
 """
 
 from __future__ import annotations

@@ -1,17 +1,16 @@
-"""Training: the seed's ``train`` / ``evaluate`` / ``run_training``, and a ``Trainer`` that
-keeps history, writes checkpoints and resumes.
+"""Training: one epoch, evaluation, and a ``Trainer`` that keeps history, saves checkpoints,
+stops early and resumes.
 
-Fixes to the seed: the epoch loss is the mean over target words, not over
-batches of different sizes; gradients are clipped; the output layer and the
-loss skip padding and run in cache-sized chunks (same numbers, faster); on
-CUDA the forward pass runs in bfloat16 autocast (nn.LSTM uses cuDNN); checkpoints are
-``last.pt`` every epoch and a real ``best.pt`` (lowest validation loss), and
-they store the vocabulary the seed forgot.
+Fixes to the blog post's loop: the epoch loss is the mean over target words,
+not over batches of different sizes; gradients are clipped; ``best.pt`` is
+really the best epoch. Faster, same numbers: the output layer and the loss
+skip padding and run a chunk of rows at a time, and the matrix products run
+in bfloat16 (float16 on older GPUs) where the device supports it, with
+float32 weights and a float32 loss.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -19,94 +18,127 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
-from .data import make_dataloaders
+from . import checkpoints
+from .config import DEFAULT_PRESET, PRESETS, RESUMABLE_FIELDS, TrainConfig
+from .data import dataloaders_for, split_fingerprint
 from .generate import TextGenerator
-from .model import LSTMLM, default_device, initialize_model
-from .storage import checkpoint_dir
+from .model import LSTMLM, default_device
+from .recipes import corpus_fingerprint, load_recipes
 from .vocab import Vocab
 
-
-def _autocast(device: torch.device):
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-
-
-# Rows of [rows, vocab] scores the training step computes at once: 1,024 x 10,000
-# floats is 40 MB, against 256 MB for a whole batch of 32 x 200 positions.
+# Rows of [rows, vocab] scores computed at once: 1,024 x 10,000 floats is 40 MB,
+# against 256 MB for a whole batch of 32 x 200 positions.
 LOSS_CHUNK_ROWS = 1024
 
 
-def _batch_loss(model, x, y, criterion, device) -> tuple[torch.Tensor, int]:
-    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-    with _autocast(device):
-        logits, _ = model(x)
-    # CrossEntropyLoss wants [N, C] scores and [N] targets: flatten batch and time.
-    loss = criterion(logits.float().view(-1, logits.size(-1)), y.reshape(-1))
-    return loss, int((y != criterion.ignore_index).sum())
+# --- precision -------------------------------------------------------------------------------------
+def autocast_dtype(device: torch.device | str, mixed_precision: bool = True) -> torch.dtype | None:
+    """The dtype matrix products run in on ``device``; None means float32.
+
+    bfloat16 on CPUs with native bfloat16 (AVX-512 BF16 or AMX) and on GPUs of
+    compute capability 8.0 and up; float16 (with a gradient scaler) on older
+    GPUs such as Colab's T4; float32 elsewhere or when ``mixed_precision`` is off.
+    """
+    device = torch.device(device)
+    if not mixed_precision:
+        return None
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
+    if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return torch.bfloat16
+    return None
 
 
-def forward_backward(model: LSTMLM, x, y, criterion: nn.CrossEntropyLoss, device) -> tuple[float, int]:
-    """The seed's ``loss = criterion(model(x)[0].view(-1, V), y.view(-1)); loss.backward()``.
+def describe_precision(device: torch.device, dtype: torch.dtype | None, mixed_precision: bool) -> str:
+    if dtype is not None:
+        return f"{device.type}: matrix products in {str(dtype)[6:]}, weights and loss in float32"
+    why = "mixed precision is off" if not mixed_precision else f"this {device.type} has no fast bfloat16"
+    return f"{device.type}: float32 ({why})"
+
+
+def _autocast(device: torch.device, dtype: torch.dtype | None):
+    return torch.autocast(device_type=device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
+# --- one batch, one epoch, evaluation --------------------------------------------------------------
+def _chunked_loss_sum(model: LSTMLM, features: torch.Tensor, targets: torch.Tensor, device: torch.device,
+                      dtype: torch.dtype | None, backward_scale: float | None) -> float:
+    """Sum of cross-entropy over ``features`` ``[n, hidden]`` and ``targets`` ``[n]``, a chunk of rows at a time.
+
+    With ``backward_scale``, each chunk's loss times that scale is back-propagated
+    (into ``features.grad``) before the next chunk's scores are made.
+    """
+    total = 0.0
+    for start in range(0, len(targets), LOSS_CHUNK_ROWS):
+        rows = slice(start, start + LOSS_CHUNK_ROWS)
+        with _autocast(device, dtype):
+            logits = model.fc(features[rows])
+        chunk_loss = F.cross_entropy(logits.float(), targets[rows], reduction="sum")
+        if backward_scale is not None:
+            (chunk_loss * backward_scale).backward()
+        total += chunk_loss.item()
+    return total
+
+
+def forward_backward(model: LSTMLM, x: torch.Tensor, y: torch.Tensor, pad_idx: int, device: torch.device,
+                     dtype: torch.dtype | None = None, loss_scale: float = 1.0) -> tuple[float, int]:
+    """The blog post's ``loss = criterion(model(x)[0].view(-1, V), y.view(-1)); loss.backward()``.
 
     Same loss, same gradients, computed faster: the output layer and the loss
-    only for real (non-padding) targets, a chunk of rows at a time, and the
-    LSTM's backward pass once at the end. Returns the loss and the number of
-    real targets.
+    only for real (non-padding) targets, a chunk at a time, and the LSTM's
+    backward pass once at the end. Returns the mean loss and the number of
+    real targets. ``loss_scale`` multiplies the gradients (float16's scaler).
     """
     x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-    with _autocast(device):
-        output, _ = model.lstm(model.embedding(x))
-    output = model.dropout(output)
+    with _autocast(device, dtype):
+        features, _ = model.features(x)
     targets = y.reshape(-1)
-    real = targets != criterion.ignore_index
-    hidden = output.reshape(-1, output.size(-1))[real]  # [real targets, hidden_dim]
+    real = targets != pad_idx
+    features = features.reshape(-1, features.size(-1))[real]  # [real targets, hidden_dim]
     targets = targets[real]
-    n_targets = len(targets)
-    if n_targets == 0:
+    if len(targets) == 0:
         return 0.0, 0
-    # Cut the graph after the LSTM: each chunk's backward fills hidden_leaf.grad,
-    # and one backward through the LSTM follows.
-    hidden_leaf = hidden.detach().requires_grad_()
-    total = 0.0
-    for start in range(0, n_targets, LOSS_CHUNK_ROWS):
-        rows = slice(start, start + LOSS_CHUNK_ROWS)
-        with _autocast(device):
-            logits = model.fc(hidden_leaf[rows])
-        chunk_loss = criterion(logits.float(), targets[rows]) * (len(targets[rows]) / n_targets)
-        chunk_loss.backward()
-        total += chunk_loss.item()
-    hidden.backward(hidden_leaf.grad)
-    return total, n_targets
+    # Cut the graph after the LSTM: each chunk's backward fills leaf.grad, then one
+    # backward through the LSTM follows.
+    leaf = features.detach().requires_grad_()
+    total = _chunked_loss_sum(model, leaf, targets, device, dtype, backward_scale=loss_scale / len(targets))
+    features.backward(leaf.grad)
+    return total / len(targets), len(targets)
 
 
-def train(
+def train_epoch(
     model: LSTMLM,
-    train_loader,
-    criterion: nn.CrossEntropyLoss,
+    loader,
     optimizer: torch.optim.Optimizer,
-    epoch: int,
-    device,
+    device: torch.device | str,
+    pad_idx: int = 0,
     clip_grad_norm: float | None = 1.0,
+    dtype: torch.dtype | None = None,
+    scaler: torch.amp.GradScaler | None = None,
     progress: bool = True,
+    description: str = "training",
 ) -> float:
-    """Train one epoch (``epoch`` counts from 0); return the mean loss per target word.
-
-    The seed's loop, plus gradient clipping; each batch's loss and gradients
-    come from :func:`forward_backward`.
-    """
+    """Train one pass over ``loader``; return the mean loss per target word."""
     device = torch.device(device)
     model.train()
     total_loss, total_tokens = 0.0, 0
-    progress_bar = tqdm(train_loader, desc=f"Epoch {epoch + 1}", disable=not progress, leave=False)
+    progress_bar = tqdm(loader, desc=description, disable=not progress, leave=False)
     for x, y in progress_bar:
         optimizer.zero_grad(set_to_none=True)
-        loss, n_tokens = forward_backward(model, x, y, criterion, device)
+        scale = scaler.get_scale() if scaler is not None else 1.0
+        loss, n_tokens = forward_backward(model, x, y, pad_idx, device, dtype, scale)
+        if scaler is not None:
+            scaler.unscale_(optimizer)
         if clip_grad_norm:
             nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-        optimizer.step()
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
         total_loss += loss * n_tokens
         total_tokens += n_tokens
         progress_bar.set_postfix(loss=f"{loss:.4f}")
@@ -114,22 +146,25 @@ def train(
 
 
 @torch.no_grad()
-def evaluate(model: LSTMLM, val_loader, criterion: nn.CrossEntropyLoss, device) -> float:
-    """Mean loss per target word on ``val_loader``, without dropout or gradients."""
+def evaluate_loss(model: LSTMLM, loader, device: torch.device | str, pad_idx: int = 0,
+                  dtype: torch.dtype | None = None) -> float:
+    """Mean loss per target word on ``loader``, without dropout or gradients."""
     device = torch.device(device)
     model.eval()
     total_loss, total_tokens = 0.0, 0
-    for x, y in val_loader:
-        loss, n_tokens = _batch_loss(model, x, y, criterion, device)
-        total_loss += loss.item() * n_tokens
-        total_tokens += n_tokens
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        with _autocast(device, dtype):
+            features, _ = model.features(x)
+        targets = y.reshape(-1)
+        real = targets != pad_idx
+        total_loss += _chunked_loss_sum(model, features.reshape(-1, features.size(-1))[real], targets[real],
+                                        device, dtype, backward_scale=None)
+        total_tokens += int(real.sum())
     return total_loss / max(total_tokens, 1)
 
 
-def _target_tokens(loader) -> int:
-    return sum(len(sequence) - 1 for sequence in loader.dataset)
-
-
+# --- the Trainer -----------------------------------------------------------------------------------
 def _rng_state() -> dict:
     state = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():
@@ -144,78 +179,117 @@ def _set_rng_state(state: dict) -> None:
 
 
 class Trainer:
-    """Trains an ``LSTMLM`` epoch by epoch, keeping ``history`` and checkpoints in ``out_dir``."""
+    """Trains an ``LSTMLM`` epoch by epoch, keeping ``history`` and checkpoints in ``out_dir``.
+
+    Stops early after ``config.patience`` epochs without a better validation
+    loss; ``best.pt`` is always the best epoch.
+    """
 
     def __init__(
         self,
         model: LSTMLM,
-        criterion: nn.CrossEntropyLoss,
         optimizer: torch.optim.Optimizer,
         vocab: Vocab,
         train_loader,
         val_loader,
         config: TrainConfig,
-        device=None,
+        device: torch.device | str | None = None,
         out_dir: str | os.PathLike | None = None,
         progress: bool = True,
+        corpus_fingerprint: str | None = None,
     ):
-        self.model, self.criterion, self.optimizer = model, criterion, optimizer
-        self.vocab = vocab
+        self.model, self.optimizer, self.vocab = model, optimizer, vocab
         self.train_loader, self.val_loader = train_loader, val_loader
         self.config = config
-        self.device = torch.device(device) if device is not None else model.fc.weight.device
+        self.device = torch.device(device) if device is not None else model.device
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        if self.out_dir is not None:
+            if self.out_dir.exists() and not self.out_dir.is_dir():
+                raise ValueError(f"checkpoint folder {self.out_dir} is a file, not a folder")
+            self.out_dir.mkdir(parents=True, exist_ok=True)
         self.progress = progress
-        self.generator = TextGenerator.from_vocab(model, vocab, self.device)
+        self.corpus_fingerprint = corpus_fingerprint
+        self.generator = TextGenerator(model, vocab, self.device)
         self.history: list[dict] = []
         self.epoch = 0  # epochs completed
         self.best_val_loss = math.inf
-        self.train_tokens = _target_tokens(train_loader)
+        self.train_tokens = sum(len(sequence) - 1 for sequence in train_loader.dataset)
+        self.dtype = autocast_dtype(self.device, config.mixed_precision)
+        self.scaler = torch.amp.GradScaler(self.device.type) if self.dtype == torch.float16 else None
+        print("Precision:", describe_precision(self.device, self.dtype, config.mixed_precision))
 
     @classmethod
     def from_texts(
         cls,
         texts: list[str],
-        config: TrainConfig = TrainConfig(),
-        device=None,
+        config: TrainConfig = PRESETS[DEFAULT_PRESET],
+        device: torch.device | str | None = None,
         out_dir: str | os.PathLike | None = None,
         vocab: Vocab | None = None,
         progress: bool = True,
     ) -> "Trainer":
         """Build vocabulary, loaders, model and optimizer for ``texts`` (seeded by ``config.seed``)."""
+        device = torch.device(device) if device is not None else default_device()
         texts = config.recipes_used(texts)
         torch.manual_seed(config.seed)
         vocab = vocab or Vocab.build(texts, config.vocab_size)
-        train_loader, val_loader = make_dataloaders(
-            texts, vocab, config.max_len, config.batch_size, config.val_fraction, config.seed
-        )
-        model, criterion, optimizer = initialize_model(
-            len(vocab), config.embedding_dim, config.hidden_dim, config.dropout_rate, device or default_device(),
-            config.learning_rate,
-        )
-        return cls(model, criterion, optimizer, vocab, train_loader, val_loader, config, device, out_dir, progress)
+        train_loader, val_loader = dataloaders_for(config, texts, vocab)
+        model = LSTMLM.from_config(config, len(vocab)).to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+        return cls(model, optimizer, vocab, train_loader, val_loader, config, device, out_dir, progress,
+                   corpus_fingerprint(texts))
+
+    @classmethod
+    def from_config(
+        cls, config: TrainConfig = PRESETS[DEFAULT_PRESET], device: torch.device | str | None = None,
+        out_dir: str | os.PathLike | None = None, progress: bool = True,
+    ) -> "Trainer":
+        """Load the recipes ``config.data`` names and build a trainer for them."""
+        return cls.from_texts(load_recipes(config.data, config.include_ingredients), config, device, out_dir,
+                              progress=progress)
 
     @classmethod
     def resume(
         cls,
         checkpoint_path: str | os.PathLike,
-        texts: list[str],
-        device=None,
+        texts: list[str] | None = None,
+        device: torch.device | str | None = None,
         out_dir: str | os.PathLike | None = None,
         progress: bool = True,
-        **config_changes,
+        **changes,
     ) -> "Trainer":
-        """Continue a run from its checkpoint (usually ``last.pt``) on the same ``texts``.
+        """Continue a run from its checkpoint (usually ``last.pt``).
 
-        ``config_changes`` may raise ``epochs``; the run then continues to that
-        many epochs and matches an uninterrupted run of the same length.
+        ``texts`` defaults to the recipes the checkpoint's config names.
+        ``changes`` may set the fields in ``RESUMABLE_FIELDS`` (e.g. raise
+        ``epochs``); changing any other field (the data, the split, the
+        model's shape) is refused with a ValueError naming it. With only
+        ``epochs`` raised, the run matches an uninterrupted one.
         """
-        checkpoint = load_checkpoint(checkpoint_path)
-        config = TrainConfig.from_dict(checkpoint["config"]).updated(**config_changes)
+        checkpoint = checkpoints.load_checkpoint(checkpoint_path)
+        missing = [key for key in checkpoints.TRAINING_KEYS if key not in checkpoint]
+        if missing:
+            raise ValueError(f"{checkpoint_path} cannot be resumed: it has no {', '.join(missing)}")
+        saved = TrainConfig.from_dict(checkpoint["config"])
+        for name, value in changes.items():
+            if name not in RESUMABLE_FIELDS and value != getattr(saved, name, value):
+                raise ValueError(
+                    f"cannot change {name} when resuming (the checkpoint has {name}={getattr(saved, name)!r}); "
+                    f"a resumed run may change only {', '.join(RESUMABLE_FIELDS)}"
+                )
+        config = saved.updated(**changes)
+        if texts is None:
+            texts = load_recipes(config.data, config.include_ingredients)
         out_dir = out_dir if out_dir is not None else Path(checkpoint_path).parent
         trainer = cls.from_texts(texts, config, device, out_dir, Vocab(checkpoint["vocab"]), progress)
+        if checkpoint.get("corpus_fingerprint") not in (None, trainer.corpus_fingerprint):
+            raise ValueError(f"{checkpoint_path} was trained on other recipes than the ones given to resume it")
         trainer.model.load_state_dict(checkpoint["model_state_dict"])
         trainer.optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+        for group in trainer.optimizer.param_groups:
+            group["lr"] = config.learning_rate
+        if trainer.scaler is not None and "scaler_state_dict" in checkpoint:
+            trainer.scaler.load_state_dict(checkpoint["scaler_state_dict"])
         trainer.epoch = checkpoint["epoch"]
         trainer.history = list(checkpoint["history"])
         trainer.best_val_loss = checkpoint["best_val_loss"]
@@ -228,12 +302,12 @@ class Trainer:
         if hasattr(self.train_loader.batch_sampler, "set_epoch"):  # loaders from make_dataloaders
             self.train_loader.batch_sampler.set_epoch(self.epoch)
         start = time.perf_counter()
-        train_loss = train(
-            self.model, self.train_loader, self.criterion, self.optimizer, self.epoch, self.device,
-            self.config.clip_grad_norm, self.progress,
+        train_loss = train_epoch(
+            self.model, self.train_loader, self.optimizer, self.device, self.vocab.pad_idx,
+            self.config.clip_grad_norm, self.dtype, self.scaler, self.progress, f"Epoch {self.epoch + 1}",
         )
         train_seconds = time.perf_counter() - start
-        val_loss = evaluate(self.model, self.val_loader, self.criterion, self.device)
+        val_loss = evaluate_loss(self.model, self.val_loader, self.device, self.vocab.pad_idx, self.dtype)
         seconds = time.perf_counter() - start
         self.epoch += 1
         sample = self.generator.sample(
@@ -261,66 +335,43 @@ class Trainer:
             self.save_checkpoints(is_best)
         return record
 
+    @property
+    def epochs_without_improvement(self) -> int:
+        """Epochs since the best validation loss so far."""
+        losses = [record["val_loss"] for record in self.history]
+        return len(losses) - 1 - losses.index(min(losses)) if losses else 0
+
     def fit(self) -> list[dict]:
-        """Train until ``config.epochs`` epochs are done; return the history."""
+        """Train until ``config.epochs`` epochs are done or validation stops improving; return the history."""
         while self.epoch < self.config.epochs:
+            if self.config.patience is not None and self.epochs_without_improvement >= self.config.patience:
+                best = self.epoch - self.epochs_without_improvement
+                print(f"Early stop: no better validation loss for {self.config.patience} epochs "
+                      f"(best: epoch {best}, val loss {self.best_val_loss:.4f})")
+                break
             self.run_epoch()
         return self.history
 
     def checkpoint(self) -> dict:
         """Everything needed to use or resume this run, as plain data and tensors."""
-        last = self.history[-1] if self.history else {}
-        return {
-            "model_state_dict": self.model.state_dict(),
-            "optimizer_state_dict": self.optimizer.state_dict(),
-            "config": self.config.to_dict(),
-            "vocab": self.vocab.idx2token,
-            "epoch": self.epoch,
-            "history": self.history,
-            "best_val_loss": self.best_val_loss,
-            "train_loss": last.get("train_loss"),
-            "val_loss": last.get("val_loss"),
-            "rng_state": _rng_state(),
-        }
+        extra = {} if self.scaler is None else {"scaler_state_dict": self.scaler.state_dict()}
+        return checkpoints.model_checkpoint(
+            self.model, self.vocab, self.config,
+            optimizer_state_dict=self.optimizer.state_dict(),
+            epoch=self.epoch,
+            history=self.history,
+            best_val_loss=self.best_val_loss,
+            val_loss=self.history[-1]["val_loss"] if self.history else None,
+            rng_state=_rng_state(),
+            corpus_fingerprint=self.corpus_fingerprint,
+            val_split_sha256=split_fingerprint(self.val_loader),
+            **extra,
+        )
 
     def save_checkpoints(self, is_best: bool) -> None:
-        """Write ``last.pt`` (and ``best.pt`` when ``is_best``) and ``metrics.json``."""
+        """Write ``best.pt`` (when ``is_best``), ``last.pt`` and ``metrics.json``."""
         checkpoint = self.checkpoint()
         if is_best:
-            save_checkpoint(checkpoint, self.out_dir / "best.pt")
-        save_checkpoint(checkpoint, self.out_dir / "last.pt")
-        metrics = [{k: v for k, v in record.items() if k != "sample"} for record in self.history]
-        temporary = self.out_dir / ".metrics.json.tmp"
-        temporary.write_text(json.dumps(metrics, indent=2))
-        os.replace(temporary, self.out_dir / "metrics.json")
-
-
-def run_training(
-    train_loader,
-    val_loader,
-    vocab_size: int,
-    embedding_dim: int,
-    hidden_dim: int,
-    epochs: int,
-    idx2token: list[str],
-    token2idx: dict[str, int],
-    device,
-    save_dir: str | os.PathLike | None = None,
-    progress: bool = True,
-) -> tuple[LSTMLM, TextGenerator]:
-    """The seed's training entry point: train ``epochs`` epochs, save checkpoints, return the model and generator.
-
-    Checkpoints go to ``save_dir``, or by default to Google Drive under Colab
-    and ``./lstm_models`` elsewhere (see :func:`lstm_tutorial.storage.checkpoint_dir`).
-    """
-    if len(idx2token) != vocab_size:
-        raise ValueError(f"vocab_size is {vocab_size} but idx2token has {len(idx2token)} tokens")
-    save_dir = Path(save_dir) if save_dir is not None else checkpoint_dir()
-    config = TrainConfig(vocab_size=vocab_size, embedding_dim=embedding_dim, hidden_dim=hidden_dim, epochs=epochs)
-    model, criterion, optimizer = initialize_model(vocab_size, embedding_dim, hidden_dim, device=device)
-    trainer = Trainer(
-        model, criterion, optimizer, Vocab(idx2token), train_loader, val_loader, config, device, save_dir, progress
-    )
-    trainer.fit()
-    print(f"Checkpoints saved: {save_dir / 'last.pt'} and {save_dir / 'best.pt'}")
-    return model, trainer.generator
+            checkpoints.save_checkpoint(checkpoint, self.out_dir / checkpoints.BEST)
+        checkpoints.save_checkpoint(checkpoint, self.out_dir / checkpoints.LAST)
+        checkpoints.write_metrics(self.history, self.out_dir)

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 from .tokenizer import detokenize, tokenize
 
-PAD = "<PAD>"  # id 0: the seed's CrossEntropyLoss(ignore_index=0) skips it
+PAD = "<PAD>"  # id 0: the blog post's CrossEntropyLoss(ignore_index=0) skips it
 UNK = "<UNK>"  # any word outside the vocabulary
 EOS = "<EOS>"  # ends every recipe, so the generator knows when to stop
 SPECIAL_TOKENS = [PAD, UNK, EOS]
 
 
 class Vocab:
-    """``idx2token`` (a list) and ``token2idx`` (a dict), as in the seed."""
+    """``idx2token`` (a list) and ``token2idx`` (a dict), as in the blog post."""
 
     def __init__(self, idx2token: list[str]):
         if idx2token[: len(SPECIAL_TOKENS)] != SPECIAL_TOKENS:
@@ -32,8 +32,6 @@ class Vocab:
         if max_size <= len(SPECIAL_TOKENS):
             raise ValueError(f"max_size must be more than {len(SPECIAL_TOKENS)}, got {max_size}")
         counts = Counter(token for text in texts for token in tokenize(text))
-        for special in SPECIAL_TOKENS:
-            counts.pop(special.lower(), None)
         words = [token for token, _ in counts.most_common(max_size - len(SPECIAL_TOKENS))]
         return cls(SPECIAL_TOKENS + words)
 
