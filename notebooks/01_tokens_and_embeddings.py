@@ -3,19 +3,25 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/01_tokens_and_embeddings.ipynb)
 #
-# A recipe becomes word tokens, then integer ids, then vectors. We follow the shapes at every step
-# and see that the first layer of the blog's `LSTMLM`, `nn.Embedding`, is just a lookup table: a
-# weight matrix with one row per word.
+# A recipe becomes word **tokens** (the units the model reads: a word or a punctuation mark), then
+# integer **ids** (each token's number in the vocabulary), then vectors. We follow the shapes at every
+# step and see that the first layer of the blog post's `LSTMLM`, `nn.Embedding`, is just a lookup
+# table: a weight matrix with one row per word. At the end we open the table of the pretrained model
+# that ships with the package and see what training did to its rows.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
-# Setup: under Colab, install the course package from GitHub; elsewhere it is already installed.
+# Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
+# its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
+# for. Elsewhere it is already installed.
+import os
 import subprocess
 import sys
 
 REPO_URL = "https://github.com/lstm-tutorial/lstm-tutorial"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    source = os.environ.get("LSTM_TUTORIAL_INSTALL_FROM", f"git+{REPO_URL}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
 from lstm_tutorial import default_device
@@ -27,53 +33,67 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 # Everything in this notebook is small, so it runs on the CPU whatever `device` says.
 
 # %%
+from collections import Counter
+
 import matplotlib.pyplot as plt
 from torch import nn
 
-from lstm_tutorial import LSTMLM, Vocab, detokenize, load_recipes, make_dataloaders, tokenize
+from lstm_tutorial import LSTMLM, Vocab, detokenize, load_recipes, make_dataloaders, pretrained_model, tokenize
 
 # %% [markdown]
 # ## 1.1 The corpus
 #
-# The blog trains on the Epicurious recipes, each turned into one string
-# `"Recipe for {title} | {directions}"`. The package bundles 320 recipes in the same format, so the
-# course runs offline. `load_recipes()` reads them; give it a path (for example to the Epicurious
-# `full_format_recipes.json`) to use other recipes.
+# A **corpus** is the body of text a model learns from. The blog post trains on the Epicurious
+# recipes (about 20,000, downloaded from Kaggle), each turned into one string
+# `"Recipe for {title} | {directions}"`. The package bundles a corpus in the same format, so the course
+# runs offline: `load_recipes()` returns 3,271 recipes, 320 written for this project by AI agents
+# followed by 2,951 from the Wikibooks Cookbook (CC BY-SA 4.0; the README says where each part comes
+# from). Give it a path (for example to the Epicurious `full_format_recipes.json`) to use other
+# recipes.
 
 # %%
 texts = load_recipes(verbose=False)
-print(len(texts), "recipes, each one string")
+original, wikibooks = load_recipes("original", verbose=False), load_recipes("wikibooks", verbose=False)
+print(f"{len(texts):,} recipes = {len(original)} original + {len(wikibooks):,} from Wikibooks, each one string")
+assert list(texts) == list(original) + list(wikibooks)  # the default corpus: the two parts, in this order
+
 recipe = texts[0]
 print(recipe[:300], "...")
+print(texts[len(original)][:160], "...  <- the first Wikibooks recipe")
 
 # %% [markdown]
 # ## 1.2 Tokens
 #
 # The model works on words, not letters. `tokenize` lowercases the text and makes every word and
-# every punctuation mark a token of its own. The seed's generator split its prompt with
+# every punctuation mark a token of its own. The blog post's generator split its prompt with
 # `.lower().split()` instead, which keeps `onion.` in one piece: a word the vocabulary never saw.
 # The package tokenizes prompts and training text with the same function.
 
 # %%
 print(tokenize("Chop 1/2 onion."))
-print("Chop 1/2 onion.".lower().split(), "<- the seed's prompt split")
+print("Chop 1/2 onion.".lower().split(), "<- the blog post's prompt split")
 assert tokenize("Chop 1/2 onion.") == ["chop", "1", "/", "2", "onion", "."]
 
-# %%
 tokens = tokenize(recipe)
 print(len(tokens), "tokens in the first recipe")
 print(tokens[:24])
 print(detokenize(tokens[:24]))  # back to readable text
+assert detokenize(tokens[:24]).lower() == recipe[: len(detokenize(tokens[:24]))].lower()
 
 # %% [markdown]
-# How long are the recipes? The book cuts every recipe to `max_len = 200` tokens; the red line marks
-# that limit.
+# ## 1.3 How long is a recipe?
+#
+# The book cuts every recipe to `max_len = 200` tokens, and so does the pretrained model; the red line
+# marks that limit. Tokens past it are never seen in training.
 
 # %%
 lengths = [len(tokenize(text)) for text in texts]
-print(f"{sum(lengths):,} tokens in all; shortest recipe {min(lengths)}, longest {max(lengths)}")
+n_cut = sum(length > 200 for length in lengths)
+print(f"{sum(lengths):,} tokens in all; shortest recipe {min(lengths)}, longest {max(lengths)}, "
+      f"median {sorted(lengths)[len(lengths) // 2]}")
+print(f"{n_cut} of {len(texts):,} recipes ({n_cut / len(texts):.0%}) are longer than 200 tokens and get cut")
 
-plt.hist(lengths, bins=30)
+plt.hist(lengths, bins=40)
 plt.axvline(200, color="red", label="max_len = 200")
 plt.xlabel("tokens per recipe")
 plt.ylabel("recipes")
@@ -81,13 +101,15 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# ## 1.3 The vocabulary: `idx2token` and `token2idx`
+# ## 1.4 The vocabulary: `idx2token` and `token2idx`
 #
-# The vocabulary numbers the tokens: the three special tokens first (`<PAD>` = 0 fills short
+# The **vocabulary** numbers the tokens: the three special tokens first (`<PAD>` = 0 fills short
 # sequences, `<UNK>` stands for any unknown word, `<EOS>` ends every recipe), then the words from
 # most to least frequent. `idx2token` is a list (id -> token) and `token2idx` a dict
-# (token -> id), the two maps the blog's `PyTorchTextGenerator` takes. The book keeps at most 10,000
-# tokens; our small corpus has fewer distinct tokens than that, so all of them fit.
+# (token -> id), the two maps the blog post's `PyTorchTextGenerator` takes. The book keeps at most
+# 10,000 tokens; our corpus has 8,200 distinct tokens, so all of them fit, and with the three special
+# tokens the vocabulary has 8,203. Built from the same corpus, it is exactly the vocabulary of the
+# pretrained model.
 
 # %%
 vocab = Vocab.build(texts, max_size=10000)
@@ -96,19 +118,25 @@ print(vocab.idx2token[:16])
 print({word: vocab.token2idx[word] for word in ["<PAD>", "<UNK>", "<EOS>", "recipe", "for", "onion"]})
 assert all(vocab.token2idx[token] == idx for idx, token in enumerate(vocab.idx2token))
 
+model, pretrained_vocab, checkpoint = pretrained_model("cpu")  # the model that ships with the package
+assert pretrained_vocab.idx2token == vocab.idx2token
+print("the same as the pretrained model's vocabulary:", pretrained_vocab.idx2token == vocab.idx2token)
+
 # %% [markdown]
+# ## 1.5 Few words make most of the text
+#
 # Word counts fall off fast: a few hundred words make up most of the text. This is why a capped
 # vocabulary (10,000 words for the full Epicurious set) loses little: the words it drops are rare and
 # become `<UNK>`.
 
 # %%
-from collections import Counter
-
 counts = Counter(token for text in texts for token in tokenize(text))
 frequencies = sorted(counts.values(), reverse=True)
 covered = torch.tensor(frequencies).cumsum(0) / sum(frequencies)
-for size in [100, 500, 1000]:
-    print(f"the {size:>4} most frequent words cover {covered[size - 1]:.1%} of the text")
+print(f"{len(counts):,} distinct tokens; the most frequent: {counts.most_common(5)}")
+for size in [100, 500, 1000, 5000]:
+    print(f"the {size:>4} most frequent tokens cover {covered[size - 1]:.1%} of the text")
+print(f"{sum(count == 1 for count in frequencies):,} tokens occur only once")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
 left.loglog(range(1, len(frequencies) + 1), frequencies)
@@ -119,7 +147,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 1.4 From tokens to ids
+# ## 1.6 From tokens to ids
 #
 # `vocab.encode` tokenizes and looks up every token; `vocab.decode` goes back. A word outside the
 # vocabulary becomes `<UNK>` (id 1).
@@ -131,28 +159,38 @@ print(vocab.decode(ids[:24]))
 assert vocab.decode(ids) == detokenize(tokenize(recipe))
 
 print(vocab.encode("Chop 1/2 rambutan."), "<- 'rambutan' is unknown:", vocab.idx2token[vocab.unk_idx])
+assert vocab.encode("rambutan") == [vocab.unk_idx]
 
 # %% [markdown]
-# ## 1.5 Batches: `[batch, seq]`
+# ## 1.7 Batches: `x` and `y`, shape `[batch, seq]`
 #
 # For training, each recipe's ids get an `<EOS>` at the end and the recipes are stacked into
-# batches. `x` is a sequence and `y` is the same sequence shifted by one: at every position `t`,
-# `y[t]` is the word that follows `x[t]`, the word the model must predict.
+# **batches**, several recipes processed together: a tensor of shape `[batch, seq]` (recipes,
+# positions). `x` is a sequence and `y` is the same sequence shifted by one: at every position `t`,
+# `y[t]` is the word that follows `x[t]`, the word the model must predict. We use the pretrained
+# model's settings: 200 tokens at most, 8 recipes a batch (the book: 32), a fifth of the recipes held
+# out for validation (checking the model on recipes it does not train on).
 
 # %%
-train_loader, val_loader = make_dataloaders(texts, vocab, max_len=200, batch_size=32)
-print(len(train_loader), "training batches,", len(val_loader), "validation batches")
+train_loader, val_loader = make_dataloaders(texts, vocab, max_len=200, batch_size=8, val_fraction=0.2)
+print(f"{len(train_loader.dataset):,} training recipes in {len(train_loader)} batches, "
+      f"{len(val_loader.dataset)} validation recipes in {len(val_loader)} batches")
 x, y = next(iter(train_loader))
 print("x", tuple(x.shape), x.dtype, "  y", tuple(y.shape))
 assert torch.equal(x[:, 1:], y[:, :-1])  # y is x shifted by one
+settings = {key: checkpoint["config"][key] for key in ("max_len", "batch_size", "val_fraction", "seed")}
+assert train_loader.split_settings == settings  # the pretrained model's split and batches
 
 for t in range(6):
     print(f"x[0, {t}] = {vocab.idx2token[x[0, t]]!r:10} -> y[0, {t}] = {vocab.idx2token[y[0, t]]!r}")
 
 # %% [markdown]
-# Rows in a batch must have the same length, so short recipes are padded with `<PAD>` (id 0). The
-# book pads every recipe to 200 tokens. `make_dataloaders` puts recipes of similar length in the same
-# batch and pads each batch only to its own longest recipe, so far fewer positions are padding.
+# ## 1.8 Padding
+#
+# Rows in a batch must have the same length, so short recipes are **padded** with `<PAD>` (id 0) up to
+# the longest one. The book pads every recipe to 200 tokens. `make_dataloaders` puts recipes of
+# similar length in the same batch and pads each batch only to its own longest recipe, so far fewer
+# positions are padding.
 
 # %%
 real = sum(int((y != vocab.pad_idx).sum()) for _, y in train_loader)
@@ -161,17 +199,21 @@ padded_book = sum(len(y) * 200 for _, y in train_loader)
 print(f"{real:,} real target words")
 print(f"padding to each batch's longest recipe: {padded_here:,} positions, {1 - real / padded_here:.1%} padding")
 print(f"padding every recipe to 200 (the book):  {padded_book:,} positions, {1 - real / padded_book:.1%} padding")
+assert padded_here < padded_book
 
-row = (y[0] != vocab.pad_idx).sum() - 1  # position of the last real target word in row 0
-print("end of row 0:", [vocab.idx2token[i] for i in y[0, row - 2 : row + 3]])
+shortest = min(range(len(y)), key=lambda row: int((y[row] != vocab.pad_idx).sum()))
+end = int((y[shortest] != vocab.pad_idx).sum()) - 1  # position of the last real target in that row
+print(f"row {shortest} of the first batch ends with:", [vocab.idx2token[i] for i in y[shortest, end - 2 : end + 3]])
 
 # %% [markdown]
-# ## 1.6 The embedding: a lookup table
+# ## 1.9 The embedding: a lookup table
 #
+# An **embedding** gives every word a vector of numbers that training can adjust.
 # `nn.Embedding(vocab_size, embedding_dim)` holds a weight matrix of shape
 # `[vocab_size, embedding_dim]`, one row per word. Given ids, it returns their rows: id 5 gets row 5.
-# The result is exactly what multiplying one-hot vectors by the matrix would give, without building
-# the one-hot vectors. The rows start random and training moves them.
+# The result is exactly what multiplying **one-hot** vectors (all zeros except a 1 at the word's id) by
+# the matrix would give, without building the one-hot vectors. A fresh table is random: every number
+# drawn from a standard normal distribution (mean 0, standard deviation 1).
 
 # %%
 torch.manual_seed(0)
@@ -180,52 +222,68 @@ print("weight", tuple(embedding.weight.shape), "= [vocab_size, embedding_dim]")
 
 sentence_ids = torch.tensor(vocab.encode("chop 1/2 onion."))
 vectors = embedding(sentence_ids)
-print("ids", tuple(sentence_ids.shape), "-> vectors", tuple(vectors.shape))
+print("ids", sentence_ids.tolist(), tuple(sentence_ids.shape), "-> vectors", tuple(vectors.shape))
 print(vectors[:, :4].detach().numpy().round(3))  # the first 4 of 100 numbers per word
 
 torch.testing.assert_close(vectors, embedding.weight[sentence_ids])  # a lookup is row indexing
 one_hot = nn.functional.one_hot(sentence_ids, len(vocab)).float()
+print("one-hot", tuple(one_hot.shape), "@ weight", tuple(embedding.weight.shape), "->", tuple((one_hot @ embedding.weight).shape))
 torch.testing.assert_close(one_hot @ embedding.weight, vectors)  # = one-hot times the matrix
 
 # %% [markdown]
-# The blog's `LSTMLM` starts with exactly such a table (`self.embedding`). On a batch it turns
-# `[batch, seq]` ids into `[batch, seq, embedding_dim]` vectors, the comment in the blog's
-# `forward`. With the book's sizes (100-dimensional vectors, 128 hidden units) the table holds
-# the largest share of the model's weights after the output layer.
+# ## 1.10 The table inside the pretrained model
+#
+# The blog post's `LSTMLM` starts with exactly such a table (`self.embedding`). The pretrained model
+# has the book's sizes: 100 numbers per word, 128 hidden units. On a batch its table turns
+# `[batch, seq]` ids into `[batch, seq, embedding_dim]` vectors, the comment in the blog post's
+# `forward`. It holds the second largest share of the model's weights, after the output layer (one
+# row of 128 weights and a bias per word).
 
 # %%
-torch.manual_seed(0)
-model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128)
 embedded = model.embedding(x)
 print("x", tuple(x.shape), "-> embedded", tuple(embedded.shape))
+assert torch.equal(embedded, model.embedding.weight[x])  # still a lookup
 
+n_total = sum(p.numel() for p in model.parameters())
 for name, layer in model.named_children():
     n_weights = sum(p.numel() for p in layer.parameters())
-    print(f"{name:10} {n_weights:>9,} weights")
+    print(f"{name:10} {n_weights:>9,} weights ({n_weights / n_total:.0%})")
+assert model.embedding.weight.shape == (len(vocab), 100)
 
 # %% [markdown]
-# A word gets the same vector wherever it stands: below, the two rows for "the" are identical. The
-# embedding knows nothing about context; that is the LSTM's job (notebook 2).
+# ## 1.11 Same word, same vector
+#
+# A word gets the same vector wherever it stands: the sentence below has "the" three times, and its
+# three rows in the pretrained table are identical. The embedding knows nothing about context; that is
+# the LSTM's job (notebook 2).
 
 # %%
 words = tokenize("add the salt and the pepper to the pot")
 rows = model.embedding(torch.tensor([vocab.token2idx[w] for w in words])).detach()
-assert torch.equal(rows[1], rows[4]) and torch.equal(rows[1], rows[7])  # "the", "the", "the"
+positions_of_the = [i for i, w in enumerate(words) if w == "the"]
+print("'the' stands at positions", positions_of_the)
+assert all(torch.equal(rows[i], rows[positions_of_the[0]]) for i in positions_of_the)
 
 plt.figure(figsize=(10, 3))
 plt.imshow(rows[:, :40], cmap="coolwarm", aspect="auto")
 plt.yticks(range(len(words)), words)
 plt.xlabel("first 40 of the 100 dimensions")
-plt.title("embedding rows (untrained): same word, same vector")
+plt.title("embedding rows (pretrained): same word, same vector")
 plt.colorbar()
 plt.show()
 
 # %% [markdown]
-# The table is an ordinary weight: one training step changes only the rows of the words the step
-# saw. Here the loss of one sentence flows back, and only the rows of its input words get a
-# gradient.
+# ## 1.12 Training moves only the rows it sees
+#
+# The table is an ordinary weight. Training computes the **gradient** of the loss (how much the loss
+# would change for a small change of each weight) and moves every weight against it. Only the rows
+# that were looked up take part in the loss, so only they get a gradient. Here the loss of one
+# sentence flows back through the pretrained model (we do not change the model, we only look at the
+# gradient).
 
 # %%
+print([text[:40] for text in texts if "tomato soup" in text.lower()[:60]])  # a dish the corpus has
+
 sentence = torch.tensor([vocab.encode("recipe for tomato soup | chop the onion.")])
 model.zero_grad()
 logits, _ = model(sentence[:, :-1])
@@ -233,8 +291,79 @@ loss = nn.functional.cross_entropy(logits[0], sentence[0, 1:])
 loss.backward()
 
 rows_with_gradient = (model.embedding.weight.grad.abs().sum(dim=1) > 0).nonzero().flatten()
-print(f"{len(rows_with_gradient)} of {len(vocab)} rows get a gradient:", [vocab.idx2token[i] for i in rows_with_gradient])
-assert set(rows_with_gradient.tolist()) == set(sentence[0, :-1].tolist())
+print(f"{len(rows_with_gradient)} of {len(vocab):,} rows get a gradient:", [vocab.idx2token[i] for i in rows_with_gradient])
+assert set(rows_with_gradient.tolist()) == set(sentence[0, :-1].tolist())  # the input words, each once
+model.zero_grad(set_to_none=True)
+
+# %% [markdown]
+# ## 1.13 Trained rows and rows still random
+#
+# So a word the training recipes never show the model keeps the random row it started with. In the
+# pretrained model that is 1,043 rows: the 3 special tokens (`<PAD>` only comes after a recipe's end,
+# `<UNK>` never occurs because every word of the corpus is in the vocabulary, `<EOS>` is the last token
+# and is never an input) and 1,040 words that occur only in validation recipes or only past a
+# recipe's 200-token cut. Their numbers still have mean 0 and standard deviation 1, like a fresh
+# table. A row of 100 such numbers has a length (norm) of about `sqrt(100) = 10`. The rows of words
+# the model saw have moved away from that start, the more so the more often the word was seen: on
+# average from about 10.1 for words seen once to about 11.4 for the 40 words seen 1,000 times or more.
+# The spread around those averages (about 8 to 13 in the plot) is the randomness of the start.
+
+# %%
+train_inputs = Counter(i for sequence in train_loader.dataset for i in sequence[:-1])  # every x of training
+seen = torch.tensor([train_inputs[i] for i in range(len(vocab))])
+table = model.embedding.weight.detach()
+length = table.norm(dim=1)
+never = seen == 0
+print(f"{int(never.sum()):,} rows never an input in training, {int((~never).sum()):,} trained")
+print(f"never trained:        mean {table[never].mean():+.3f}, std {table[never].std():.3f}, "
+      f"row length {length[never].mean():.2f}")
+print(f"a fresh nn.Embedding: mean {embedding.weight.mean():+.3f}, std {embedding.weight.std():.3f}, "
+      f"row length {embedding.weight.norm(dim=1).mean():.2f}")
+assert abs(table[never].std() - 1) < 0.01
+
+print("\ntimes seen        words  mean row length")
+bins = [(1, 2), (2, 10), (10, 100), (100, 1000), (1000, None)]
+means, middles = [], []
+for low, high in bins:
+    in_bin = (seen >= low) & (seen < (high or seen.max() + 1))
+    means.append(length[in_bin].mean().item())
+    middles.append(seen[in_bin].float().median().item())
+    label = f"{low:,} to {high - 1:,}" if high else f"{low:,} or more"
+    print(f"{label:<16} {int(in_bin.sum()):>5}  {means[-1]:.2f}")
+assert means == sorted(means)  # the more often seen, the longer the row
+
+plt.figure(figsize=(7, 3.5))
+plt.scatter(seen[~never], length[~never], s=3, alpha=0.3, label="one trained row")
+plt.plot(middles, means, "o-", color="black", label="mean per bin")
+plt.axhline(10, color="red", linestyle="--", label="random row: about sqrt(100) = 10")
+plt.xscale("log")
+plt.xlabel("times the word was an input in training")
+plt.ylabel("length of its row")
+plt.title("the more often a word is seen, the further its row moves")
+plt.legend()
+plt.show()
+
+# %% [markdown]
+# ## 1.14 What the rows learned: similar words, similar rows
+#
+# Do related words get related rows? The **cosine similarity** of two rows, `a . b / (|a| |b|)`, is 1
+# for rows pointing the same way and 0 for unrelated ones. Between two random rows of 100 numbers it
+# is 0 give or take about 0.1 (we measure it on the never-trained rows). Some pairs of words used in
+# the same places sit far above that (onion and garlic); others are still at chance level after
+# training (butter and oil). Notebook 7 looks further inside the trained model.
+
+# %%
+unit = table / table.norm(dim=1, keepdim=True)
+untouched = unit[never]
+chance = (untouched @ untouched.T)[~torch.eye(len(untouched), dtype=torch.bool)]
+print(f"two never-trained rows: cosine {chance.mean():+.3f} +- {chance.std():.3f}")
+
+pairs = [("onion", "garlic"), ("boil", "simmer"), ("cup", "tablespoon"), ("minutes", "hours"), ("1", "2"),
+         ("salt", "pepper"), ("butter", "oil"), ("chicken", "beef")]
+for a, b in pairs:
+    cosine = unit[vocab.token2idx[a]] @ unit[vocab.token2idx[b]]
+    print(f"{a:>8} / {b:<10} cosine {cosine:+.2f}  ({cosine / chance.std():+.1f} x the chance spread)")
+assert unit[vocab.token2idx["onion"]] @ unit[vocab.token2idx["garlic"]] > 4 * chance.std()
 
 # %% [markdown]
 # ## Summary
@@ -247,4 +376,72 @@ assert set(rows_with_gradient.tolist()) == set(sentence[0, :-1].tolist())
 # | batch | `make_dataloaders` -> `x`, `y` | `[batch, seq]` |
 # | vectors | `model.embedding(x)` | `[batch, seq, embedding_dim]` |
 #
+# The embedding is a table with one row per word; a lookup picks rows, exactly like one-hot vectors
+# times the table. Training moves only the rows of words it sees, so rare words keep rows close to
+# random.
+#
 # Next, notebook 2 feeds these vectors to the LSTM.
+
+# %% [markdown]
+# ## Exercises
+#
+# **1. Predict, then run.** How many rows of the pretrained table get a gradient from the sentence
+# `"recipe for banana bread | mash the bananas with the butter."`? (The corpus has banana bread.)
+# Count before you run the cell below.
+#
+# <details><summary>Solution</summary>
+#
+# 10. The inputs are every token but the last (`.` is only a target), and "the" appears twice but owns
+# one row: `recipe`, `for`, `banana`, `bread`, `|`, `mash`, `the`, `bananas`, `with`, `butter`.
+#
+# </details>
+
+# %%
+print([text[:40] for text in texts if "banana bread" in text.lower()[:60]])
+sentence = torch.tensor([vocab.encode("recipe for banana bread | mash the bananas with the butter.")])
+model.zero_grad()
+logits, _ = model(sentence[:, :-1])
+nn.functional.cross_entropy(logits[0], sentence[0, 1:]).backward()
+n_rows = int((model.embedding.weight.grad.abs().sum(dim=1) > 0).sum())
+model.zero_grad(set_to_none=True)
+print(n_rows, "rows get a gradient")
+assert n_rows == len(set(sentence[0, :-1].tolist()))
+
+# %% [markdown]
+# **2. Change this, what happens?** Build the vocabulary with `max_size=1000` instead of 10,000.
+# What share of the corpus's tokens become `<UNK>`? Read it off the coverage curve of section 1.5
+# first (mind the three special tokens), then check.
+#
+# <details><summary>Solution</summary>
+#
+# A vocabulary of 1,000 keeps 997 words (the other 3 ids are the special tokens), which cover 92.2% of
+# the text, so 7.8% of the tokens become `<UNK>`: about one in thirteen. The model would then predict
+# `<UNK>` often, and generated recipes would be full of it.
+#
+# </details>
+
+# %%
+small_vocab = Vocab.build(texts, max_size=1000)
+all_ids = [i for text in texts for i in small_vocab.encode(text)]
+unk_share = all_ids.count(small_vocab.unk_idx) / len(all_ids)
+print(f"vocabulary of {len(small_vocab)}: {unk_share:.1%} of the tokens are <UNK>")
+print(f"the coverage curve says: 1 - {covered[996]:.3f} = {1 - covered[996]:.1%}")
+assert abs(unk_share - (1 - covered[996].item())) < 1e-6
+
+# %% [markdown]
+# **3. Predict, then run.** Which five words have the rows closest (by cosine similarity) to
+# `"onion"` in the pretrained table? Will they all be kitchen words?
+#
+# <details><summary>Solution</summary>
+#
+# `garlic` comes first (0.43), then `skins`, `insoluble`, `turmeric` and `moroccan`, all near 0.34.
+# Beyond garlic the list is mostly chance: with 8,200 rows to compare against, the best of pure
+# chance reaches about 3.5 times the spread of 0.1. The input table of this small model learned
+# little about meaning; the LSTM and the output layer carry more of it.
+#
+# </details>
+
+# %%
+similarity = unit @ unit[vocab.token2idx["onion"]]
+nearest = similarity.topk(6).indices[1:]  # the first is onion itself
+print([(vocab.idx2token[i], round(similarity[i].item(), 2)) for i in nearest])
