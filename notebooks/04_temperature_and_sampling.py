@@ -4,19 +4,24 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/04_temperature_and_sampling.ipynb)
 #
 # The model gives every word of the vocabulary a probability; how we draw from those probabilities
-# decides whether the text is safe and repetitive or varied and wild. We take the blog's
-# temperature apart, push it to 0 (greedy), add top-k and top-p, and rebuild the book's tables of
-# the most likely next words with the model notebook 5 trained.
+# decides whether the text is safe and repetitive or varied and wild. We take the blog post's
+# temperature apart, push it to 0 (greedy decoding), add top-k and top-p, and rebuild the book's
+# tables of the most likely next words, all with the pretrained model that ships with the package:
+# nothing is trained here, and no other notebook needs to run first.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
-# Setup: under Colab, install the course package from GitHub; elsewhere it is already installed.
+# Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
+# its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
+# for. Elsewhere it is already installed.
+import os
 import subprocess
 import sys
 
 REPO_URL = "https://github.com/lstm-tutorial/lstm-tutorial"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    source = os.environ.get("LSTM_TUTORIAL_INSTALL_FROM", f"git+{REPO_URL}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
 from lstm_tutorial import default_device
@@ -29,8 +34,9 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
-from lstm_tutorial.course import trained_generator
+from lstm_tutorial import PyTorchTextGenerator, SamplingOptions, load_recipes, pretrained_model
 from lstm_tutorial.sampling import apply_temperature, next_token_probs
 
 
@@ -42,9 +48,9 @@ def show(probs: torch.Tensor) -> str:
 # %% [markdown]
 # ## 4.1 Temperature divides the scores
 #
-# The blog's example: the model scores word 1 with 5, word 2 with -3 and word 3 with 10. These
-# logits are raw scores; softmax turns them into probabilities. Temperature $T$ divides the scores
-# before the softmax:
+# The blog post's example: the model scores word 1 with 5, word 2 with -3 and word 3 with 10. These
+# scores are the **logits**, raw numbers of any size; softmax turns them into probabilities.
+# Temperature $T$ divides the logits before the softmax:
 #
 # $$P_i = \frac{\exp(z_i / T)}{\sum_j \exp(z_j / T)}$$
 #
@@ -53,23 +59,25 @@ def show(probs: torch.Tensor) -> str:
 # %%
 z = torch.tensor([5.0, -3.0, 10.0])
 for T in [0.5, 1.0, 2.0, 5.0, 100.0]:
-    print(f"T = {T:>5}: {show(torch.softmax(z / T, dim=0))}")
+    p = torch.softmax(z / T, dim=0)
+    assert p.argsort().tolist() == [1, 0, 2]  # the order of the words never changes
+    print(f"T = {T:>5}: {show(p)}")
 
 # %% [markdown]
 # At $T = 100$ the three words are almost equally likely: the scores hardly matter any more. Dividing
-# never changes the order of the words, only how far apart their probabilities are.
+# never changes the order of the words (the assert), only how far apart their probabilities are.
 #
-# ## 4.2 The seed's `probs ** (1 / T)` is the same thing
+# ## 4.2 The blog post's `probs ** (1 / T)` is the same thing
 #
-# The seed's `PyTorchTextGenerator.sample_from` gets probabilities, not scores, and sharpens them
-# with `probs ** (1 / temperature)`, then renormalises. Since $p_i = e^{z_i} / S$,
+# The blog post's `PyTorchTextGenerator.sample_from` gets probabilities, not scores, and sharpens
+# them with `probs ** (1 / temperature)`, then renormalises. Since $p_i = e^{z_i} / S$,
 # $p_i^{1/T} = e^{z_i / T} / S^{1/T}$: the factor $S^{1/T}$ is the same for every word and the
-# renormalisation removes it. Here is the seed's method as a plain function, checked against
+# renormalisation removes it. Here is the blog post's method as a plain function, checked against
 # `softmax(z / T)` and against the package.
 
 # %%
-def seed_sample_from(probs, temperature=1.0):
-    """The seed's PyTorchTextGenerator.sample_from, unchanged (as a function)."""
+def blog_sample_from(probs, temperature=1.0):
+    """The blog post's PyTorchTextGenerator.sample_from, unchanged (as a function)."""
     probs = probs ** (1 / temperature)
     probs = probs / probs.sum()
     sample_idx = torch.multinomial(probs, 1).item()
@@ -79,61 +87,94 @@ def seed_sample_from(probs, temperature=1.0):
 torch.manual_seed(0)
 p = torch.softmax(z, dim=0)
 for T in [0.5, 2.0, 5.0]:
-    _, seed_probs = seed_sample_from(p, T)
-    torch.testing.assert_close(torch.from_numpy(seed_probs), torch.softmax(z / T, dim=0))
+    _, blog_probs = blog_sample_from(p, T)
+    torch.testing.assert_close(torch.from_numpy(blog_probs), torch.softmax(z / T, dim=0))
     torch.testing.assert_close(apply_temperature(p, T), torch.softmax(z / T, dim=0))
     torch.testing.assert_close(next_token_probs(z, T), torch.softmax(z / T, dim=0))
-print("seed's probs ** (1/T), renormalised == softmax(z / T) == the package's apply_temperature / next_token_probs")
+print("the blog post's probs ** (1/T), renormalised == softmax(z / T) == the package's apply_temperature / next_token_probs")
 
 # %% [markdown]
-# Same numbers, but the seed's way breaks for small $T$. With $T = 0.005$ each probability is raised
-# to the power 200: $0.4^{200} \approx 10^{-80}$ is below the smallest float32, so every word
-# becomes 0 and `0 / 0` is `nan`. With $T = 0$ the seed divides by zero. The package works on the
+# Same numbers, but the blog post's way breaks for small $T$. With $T = 0.005$ each probability is
+# raised to the power 200: $0.4^{200} \approx 10^{-80}$ is below the smallest float32, so every word
+# becomes 0 and `0 / 0` is `nan`. With $T = 0$ it divides by zero. The package works on the
 # scores instead: for $T < 1$ it computes `softmax((z - max z) / T)` (the largest scaled score is
-# exactly 0, so nothing overflows or vanishes to nan), and it treats $T = 0$ as greedy.
+# exactly 0, so nothing overflows or vanishes to nan), and it treats $T = 0$ as greedy (section 4.6).
 
 # %%
 p4 = torch.tensor([0.4, 0.3, 0.2, 0.1])
 for T in [0.005, 0.0]:
     try:
-        seed_sample_from(p4, T)
+        blog_sample_from(p4, T)
     except (RuntimeError, ZeroDivisionError) as error:
-        print(f"seed, T = {T}: {type(error).__name__}: {error}")
-    print(f"package, T = {T}: {show(apply_temperature(p4, T))}")
+        print(f"blog post, T = {T}: {type(error).__name__}: {error}")
+    print(f"package,   T = {T}: {show(apply_temperature(p4, T))}")
 
 # %% [markdown]
-# ## 4.3 The model notebook 5 trained
+# ## 4.3 The pretrained model, and prefill
 #
-# `trained_generator()` loads `best.pt` from notebook 5 (from Google Drive under Colab); if there
-# is none it trains the quick preset for a few seconds. It is the seed's `PyTorchTextGenerator`
-# (the package calls it `TextGenerator`). `prefill` runs the model over a prompt once and keeps
-# the logits for the next word: the `logits[0, -1, :]` of the seed's `generate`.
+# From here on the numbers come from the model shipped inside the package: the book's architecture
+# (embedding 100, LSTM with 128 hidden units) trained on the course's 3,271 recipes, with a
+# validation perplexity of 35.3. Nothing is trained in this notebook, and it needs no other notebook
+# run first. `pretrained_model()` gives the model, its vocabulary and its checkpoint;
+# `pretrained_generator()` wraps the same in a `TextGenerator`. We also build the blog post's
+# `PyTorchTextGenerator` from the model, `idx2token` and `token2idx`, as the blog post does.
+#
+# **Prefill** means running the model over the whole prompt once, keeping the LSTM state and the
+# logits for the word after it (the blog post's `logits[0, -1, :]`); generation then continues one
+# word at a time from that state.
 
 # %%
-# NBVAL_IGNORE_OUTPUT: which model loads (notebook 5's checkpoint or a quick one trained now) depends on the run.
-gen = trained_generator()
-print(len(gen.idx2token), "words in the vocabulary")
+model, vocab, checkpoint = pretrained_model("cpu")
+gen = PyTorchTextGenerator(model, vocab.idx2token, vocab.token2idx, "cpu")
+V = len(gen.idx2token)
+print(f"{V} words in the vocabulary; validation perplexity {math.exp(checkpoint['val_loss']):.1f}")
+
+# %% [markdown]
+# Our prompts start with dishes the corpus really has (a prompt for a dish it never saw makes the
+# model wander to whatever it knows). Each recipe is one string, "Recipe for {title} | {directions}":
 
 # %%
-prompt = "recipe for roasted vegetables | chop 1 /"
-logits = gen.prefill(prompt).next_logits  # [vocab]: raw scores for the word after the prompt
+recipes = load_recipes(verbose=False)
+for dish in ["banana bread", "pancakes", "chicken curry"]:
+    titles = [text.split(" | ")[0].removeprefix("Recipe for ") for text in recipes if dish in text.lower().split(" | ")[0]]
+    assert titles, dish
+    print(f"{dish!r}: {len(titles)} recipes, e.g. {titles[:2]}")
+
+# %%
+prompt = "recipe for banana bread | preheat the oven to"
+state = gen.prefill(prompt)
+logits = state.next_logits[0]  # [vocab]: raw scores for the word after the prompt
 probs = torch.softmax(logits, dim=-1)
-assert logits.shape == (len(gen.idx2token),)  # one score per vocabulary word
+assert logits.shape == (V,)  # one score per vocabulary word
 
-# the seed's sample_from and the package's agree on the real distribution too
+# the blog post's sample_from and the package's agree on the real distribution too
 torch.manual_seed(0)
 for T in [0.5, 1.0, 1.5]:
-    _, seed_probs = seed_sample_from(probs, T)
+    _, blog_probs = blog_sample_from(probs, T)
     _, package_probs = gen.sample_from(probs, T)
-    np.testing.assert_allclose(seed_probs, package_probs, rtol=1e-4, atol=1e-8)
+    np.testing.assert_allclose(blog_probs, package_probs, rtol=1e-4, atol=1e-8)
+print(f"{prompt!r}: logits {tuple(logits.shape)}; blog post's sample_from == package's at T = 0.5, 1, 1.5")
 
 # %% [markdown]
-# Now one next-word distribution of the trained model at five temperatures: the ten most
-# likely words after "chop 1 /" keep their order, but at $T = 0.2$ the first one takes nearly
-# everything and at $T = 2$ the bars flatten towards the long tail of the vocabulary.
+# ## 4.4 One next word at five temperatures
+#
+# The five most likely words after "preheat the oven to" at five temperatures, as a table, then the
+# ten most likely as bars:
 
 # %%
 temperatures = [0.2, 0.5, 1.0, 1.5, 2.0]
+for T in temperatures:
+    best = next_token_probs(logits, T).topk(5)
+    row = "  ".join(f"{gen.idx2token[i]:>4} {p:.3f}" for p, i in zip(best.values.tolist(), best.indices.tolist()))
+    print(f"T = {T}: {row}   top 5 hold {best.values.sum():.3f}")
+
+# dividing the logits by T raises the ratio of two probabilities to the power 1/T
+p180, p350 = (next_token_probs(logits, 1.0)[gen.token2idx[w]].item() for w in ["180", "350"])
+q180, q350 = (next_token_probs(logits, 0.2)[gen.token2idx[w]].item() for w in ["180", "350"])
+assert math.isclose(q180 / q350, (p180 / p350) ** (1 / 0.2), rel_tol=1e-4)
+print(f"\n180 / 350: {p180 / p350:.3f} at T = 1, {q180 / q350:.3f} = {p180 / p350:.3f} ** 5 at T = 0.2")
+
+# %%
 top = probs.topk(10)
 words = [gen.idx2token[i] for i in top.indices.tolist()]
 fig, axes = plt.subplots(1, len(temperatures), figsize=(16, 3.2), sharey=True)
@@ -148,38 +189,93 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 4.4 Entropy against temperature
+# At $T = 1$ the two leaders are 180 and 350, at 0.309 and 0.224: the corpus gives oven
+# temperatures in both °C and °F, and the model hedges between them. Lowering $T$ does not hand
+# everything to the first: at $T = 0.2$, 180 takes 0.833 and 350 still keeps 0.167. Dividing the
+# logits by $T$ multiplies the gap between two scores by $1/T$, so the ratio of two probabilities is
+# raised to the power $1/T$: 1.380 at $T = 1$ becomes $1.380^5 \approx 5.0$ at $T = 0.2$ (the check
+# above), and 0.833 / 0.167 is that 5. The other words, already far behind, vanish. Only a much
+# smaller $T$ gives 180 nearly everything (section 4.5, and exercise 4). At $T = 2$ the bars flatten
+# towards the long tail: the top five hold only 0.141 of the probability, the rest is spread over
+# thousands of words.
+
+# %% [markdown]
+# ## 4.5 Entropy against temperature
 #
-# Entropy $H = -\sum_i p_i \log p_i$ measures how spread out a distribution is; $e^H$ is the
-# number of equally likely words it is "worth". At $T \to 0$ all the mass sits on one word
-# ($H = 0$); as $T$ grows $H$ climbs towards $\log V$, the uniform distribution over all $V$
-# words, where the model's knowledge is gone.
+# **Entropy** $H = -\sum_i p_i \ln p_i$ measures how spread out a distribution is. With the natural
+# log its unit is the **nat**; $e^H$ is the number of equally likely words the distribution is
+# "worth". One certain word has $H = 0$; two words at 0.5 each have $H = \ln 2 \approx 0.69$; the
+# uniform distribution over all $V$ words has the largest, $\ln V$, where the model's knowledge is
+# gone. Three contexts: the oven temperature of section 4.4 (two leaders), the word after "to 350"
+# (the model is sure), and the ingredient after "add the" (many words fit).
 
 # %%
 def entropy(p: torch.Tensor) -> float:
     p = p[p > 0]
-    return float(-(p * p.log()).sum())
+    return max(0.0, -float((p * p.log()).sum()))  # max: an exact 1 gives -0.0
 
 
-Ts = np.linspace(0.05, 3.0, 60)
-H = np.array([entropy(next_token_probs(logits, float(T))) for T in Ts])
-assert np.all(np.diff(H) > -1e-4), "entropy grows with temperature"
-V = len(gen.idx2token)
+contexts = {
+    "sure": "recipe for banana bread | preheat the oven to 350",
+    "two leaders": "recipe for banana bread | preheat the oven to",
+    "many fit": "recipe for chicken curry | add the",
+}
+context_logits = {name: gen.prefill(text).next_logits[0] for name, text in contexts.items()}
+for name, scores in context_logits.items():
+    best = torch.softmax(scores, -1).topk(3)
+    leaders = ", ".join(f"{gen.idx2token[i]} {p:.3f}" for p, i in zip(best.values.tolist(), best.indices.tolist()))
+    print(f"{name:>12} ('...{contexts[name][-22:]}'): {leaders}")
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(Ts, H, label="next word after '... chop 1 /'")
-ax.axhline(math.log(V), color="gray", linestyle="--", label=f"log V (uniform over {V} words)")
+table_Ts = [0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0]
+print(f"\n{'H (nats) at T =':>16}" + "".join(f"{T:>7}" for T in table_Ts))
+for name, scores in context_logits.items():
+    print(f"{name:>16}" + "".join(f"{entropy(next_token_probs(scores, T)):7.3f}" for T in table_Ts))
+print(f"ln 2 = {math.log(2):.3f}, ln 3 = {math.log(3):.3f}, ln V = {math.log(V):.3f}\n")
+for T in [0.1, 0.02]:
+    best = next_token_probs(context_logits["many fit"], T).topk(3)
+    print(f"many fit at T = {T}: " + ", ".join(f"{gen.idx2token[i]} {p:.3f}" for p, i in
+                                               zip(best.values.tolist(), best.indices.tolist())))
+
+# %%
+Ts = np.geomspace(0.02, 3.0, 60)
+fig, ax = plt.subplots(figsize=(7, 4))
+for name, scores in context_logits.items():
+    H = np.array([entropy(next_token_probs(scores, float(T))) for T in Ts])
+    assert np.all(np.diff(H) > -1e-4), "entropy grows with temperature"
+    ax.plot(Ts, H, label=f"{name}: '...{contexts[name][-16:]}'")
+ax.axhline(math.log(V), color="gray", linestyle="--", label=f"ln V (uniform over {V} words)")
+ax.axhline(math.log(3), color="gray", linestyle="-.", label="ln 3 (three words at 1/3)")
+ax.axhline(math.log(2), color="gray", linestyle=":", label="ln 2 (two words at 0.5)")
 ax.axvline(1.0, color="gray", linewidth=0.8)
-ax.set_xlabel("temperature T")
+ax.set_xscale("log")
+ax.set_xlabel("temperature T (log scale)")
 ax.set_ylabel("entropy (nats)")
-ax.legend()
+ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# ## 4.5 T -> 0 is greedy
+# Every curve rises with $T$ (the assert) and heads towards $\ln V = 9.012$ (at $T = 3$ they are
+# between 7.6 and 8.2). Towards $T \to 0$ they all fall, but how far and how fast depends on how
+# close the leaders are:
 #
-# As $T$ shrinks the largest probability goes to 1: the limit always picks the most likely word,
-# which is greedy decoding. The package accepts $T = 0$ and means exactly that.
+# - **sure** ("°" at 0.995): $H$ is 0.053 at $T = 1$ and 0.000 at $T = 0.5$ and below;
+# - **two leaders** (180 and 350): $H$ is 0.453 at $T = 0.2$ (the 0.833 / 0.167 split of section
+#   4.4, below $\ln 2$ because the split is uneven) and reaches about 0 (0.012) only at $T = 0.05$;
+# - **many fit**: water, oil and onion are nearly tied at $T = 1$ (0.039, 0.038, 0.037). Raising
+#   ratios this close to 1 to the power $1/T$ keeps them close, so the curve flattens near
+#   $\ln 3 = 1.099$ (1.199 at $T = 0.1$, where the three share 0.975 of the probability), and at
+#   $T = 0.02$ it is still 0.603, near $\ln 2$: water 0.795, oil 0.169, a ratio of 4.7 after being
+#   raised to the power 50 (water and oil differ by only about 3% at $T = 1$).
+#
+# So $H \to 0$ as $T \to 0$ always holds in the limit, but where two or three words are nearly tied
+# the temperature must be tiny before one of them takes everything.
+
+# %% [markdown]
+# ## 4.6 T -> 0 is greedy decoding
+#
+# **Greedy decoding** always picks the single most likely next word (the argmax of the logits), with
+# no randomness at all. As $T$ shrinks the largest probability goes to 1, so greedy is the limit
+# $T \to 0$; the package accepts $T = 0$ and means exactly that.
 
 # %%
 for T in [1.0, 0.5, 0.2, 0.1, 0.05, 0.0]:
@@ -187,52 +283,76 @@ for T in [1.0, 0.5, 0.2, 0.1, 0.05, 0.0]:
 
 # %% [markdown]
 # With $T = 0$ generation no longer depends on the random seed. Below, a greedy loop written by
-# hand (argmax, then feed the word back with the carried state `(h, c)`, as in notebook 2) is
-# checked against the package's `generate(..., temperature=0)`. Then the model writes from
-# the same prompt at four temperatures: the greedy text tends to loop, the hot one rambles.
+# hand (prefill the prompt, then argmax and feed that word back with the carried state `(h, c)`,
+# as in notebook 2) is checked against the package's `generate(..., temperature=0)`.
 
 # %%
 @torch.no_grad()
 def greedy_by_hand(prompt, max_tokens):
     ids = gen.encode_prompt(prompt)
-    x = torch.tensor([ids], device=gen.device)
-    logits_, hidden = gen.model(x)
+    logits_, hidden = model(torch.tensor([ids]))  # prefill: the whole prompt at once
+    next_logits = logits_[0, -1]
     for _ in range(max_tokens):
-        next_id = int(logits_[0, -1].argmax())
+        next_id = int(next_logits.argmax())
         ids.append(next_id)
-        if next_id in gen.stop_ids:
+        if next_id in gen.stop_ids:  # <EOS> (or <PAD>) ends the text
             break
-        logits_, hidden = gen.model(torch.tensor([[next_id]], device=gen.device), hidden)
+        step_logits, hidden = model.step(torch.tensor([next_id]), hidden)  # one word, carrying (h, c)
+        next_logits = step_logits[0]
     return ids
 
 
-start = "recipe for chocolate ice cream |"
-info_a = gen.generate(start, max_tokens=40, temperature=0, seed=1, verbose=False)
-info_b = gen.generate(start, max_tokens=40, temperature=0, seed=2, verbose=False)
+start = "recipe for banana bread |"
+info_a = gen.generate(start, max_tokens=60, temperature=0, seed=1, verbose=False)
+info_b = gen.generate(start, max_tokens=60, temperature=0, seed=2, verbose=False)
 assert [step["token"] for step in info_a] == [step["token"] for step in info_b]  # the seed does not matter
-by_hand = greedy_by_hand(start, 40)
-assert gen.tokens(by_hand[len(gen.encode_prompt(start)):]) == [step["token"] for step in info_a]
-print("greedy by hand == generate(temperature=0), whatever the seed")
-
-# %%
-# NBVAL_IGNORE_OUTPUT: the texts depend on the trained model.
-print(f"T = 0 (greedy): {gen.text(by_hand)}\n")
-for T in [0.5, 1.0, 1.5]:
-    print(f"T = {T}: {gen.sample(start, max_tokens=40, temperature=T, seed=0)[0]}\n")
+by_hand = greedy_by_hand(start, 60)
+assert [gen.idx2token[i] for i in by_hand[len(gen.encode_prompt(start)):]] == [step["token"] for step in info_a]
+print("greedy by hand == generate(temperature=0), whatever the seed\n")
+print(f"T = 0 (greedy): {gen.text(by_hand)}")
 
 # %% [markdown]
-# ## 4.6 Top-k and top-p
+# Greedy starts like a real recipe ("preheat oven to 350°f (175°c). combine the flour, baking
+# powder, and salt in a bowl.") and then loops: "add the onion and cook until the onion is tender"
+# three times, because once inside that sentence the most likely words lead back into it. This is
+# the usual failure of greedy decoding: the most likely word at each step does not make the most
+# likely, let alone the best, text.
 #
-# Temperature reshapes the whole distribution but never removes a word, so at $T = 1$ thousands
-# of unlikely words still share a good part of the probability, and one of them gets drawn now and
-# then. Two common cuts fix that (neither is in the blog; both are options of the package):
+# Now the same prompt at three temperatures, each with a fixed random seed so the text is the same
+# every run (a text ends when the model draws `<EOS>`, the token that ends every recipe, or after 60
+# tokens):
+
+# %%
+for T in [0.5, 1.0, 1.5]:
+    text = gen.sample(start, max_tokens=60, temperature=T, seed=0)[0]
+    info = gen.generate(start, max_tokens=60, temperature=T, seed=0, verbose=False)  # same seed, same words
+    ending = "ended at <EOS>" if info[-1]["token"] == "<EOS>" else "stopped at 60 tokens"
+    print(f"T = {T} ({len(info)} tokens, {ending}): {text}\n")
+
+# %% [markdown]
+# At $T = 0.5$ the text is fluent but runs on a pattern (add the garlic ... add the garlic ... add
+# the chicken ... add the catfish) and uses all 60 tokens. At $T = 1.0$, the distribution the model
+# learned, it is more varied, mostly grammatical, and ends by itself ("cool.", then `<EOS>`) after 45
+# tokens. At $T = 1.5$ rare words come in and the sentences fall apart ("a blender eyes around
+# nigerian jam"). None of the three is really a banana bread recipe: the title steers the first words
+# at most, and this small model (128 hidden units, trained on 3,271 recipes) soon drifts to the
+# savoury dishes that dominate its corpus.
 #
-# - **top-k** keeps the $k$ most likely words and renormalises;
-# - **top-p** (nucleus) keeps the smallest set of most likely words whose probabilities add up to at
-#   least $p$, so it keeps few words when the model is sure and many when it is not.
+# ## 4.7 Top-k and top-p
 #
-# A toy next-word distribution after "chop 1 /", with both cuts written by hand and checked against
-# `next_token_probs`:
+# Temperature reshapes the whole distribution but never removes a word, so at $T = 1$ thousands of
+# unlikely words still share a good part of the probability, and one of them gets drawn now and
+# then. Two common cuts fix that (neither is in the blog post; both are options of the package,
+# `SamplingOptions(temperature, top_k, top_p)`):
+#
+# - **top-k** keeps the $k$ most likely words and renormalises (divides by their sum, so they add up
+#   to 1 again);
+# - **top-p**, also called **nucleus sampling**, keeps the smallest set of most likely words whose
+#   probabilities add up to at least $p$ (that set is the "nucleus"), and renormalises. It keeps few
+#   words when the model is sure and many when it is not.
+#
+# Temperature is applied first, then the cut. Both written by hand on a toy next-word distribution,
+# then checked against `SamplingOptions.probs` on it and on the model's real distributions:
 
 # %%
 toy_words = ["2", "4", "3", "the", "cup", "onion"]
@@ -247,68 +367,201 @@ def top_k_by_hand(p, k):
 
 def top_p_by_hand(p, top_p):
     order = p.argsort(descending=True)
-    mass_before = p[order].cumsum(0) - p[order]  # probability of the words ranked above
+    mass_before = p[order].cumsum(0) - p[order]  # probability of the words ranked above each word
     keep = torch.zeros_like(p, dtype=torch.bool)
-    keep[order[mass_before < top_p]] = True
+    keep[order[mass_before < top_p]] = True  # keep a word while those above it hold less than top_p
     return torch.where(keep, p, 0) / p[keep].sum()
 
 
-torch.testing.assert_close(top_k_by_hand(toy, 3), next_token_probs(toy.log(), top_k=3))
-torch.testing.assert_close(top_p_by_hand(toy, 0.8), next_token_probs(toy.log(), top_p=0.8))
-print(f"{'':14}" + "".join(f"{w:>8}" for w in toy_words))
+torch.testing.assert_close(top_k_by_hand(toy, 3), SamplingOptions(top_k=3).probs(toy.log()))
+torch.testing.assert_close(top_p_by_hand(toy, 0.8), SamplingOptions(top_p=0.8).probs(toy.log()))
+print(f"{'':15}" + "".join(f"{w:>8}" for w in toy_words))
 for name, q in [("T = 1", toy), ("top_k = 3", top_k_by_hand(toy, 3)), ("top_p = 0.8", top_p_by_hand(toy, 0.8)),
-                ("T = 2, top_k 3", next_token_probs(toy.log(), 2.0, top_k=3))]:
-    print(f"{name:14}" + "".join(f"{x:8.3f}" for x in q.tolist()))
+                ("T = 2, top_k 3", SamplingOptions(2.0, top_k=3).probs(toy.log()))]:
+    print(f"{name:15}" + "".join(f"{x:8.3f}" for x in q.tolist()))
+
+# the same on the model's three real distributions, with temperature first
+checked = 0
+for scores in context_logits.values():
+    for T in [0.5, 1.0, 1.5]:
+        tempered = SamplingOptions(T).probs(scores)
+        for k in [1, 5, 50]:
+            torch.testing.assert_close(top_k_by_hand(tempered, k), SamplingOptions(T, top_k=k).probs(scores))
+            checked += 1
+        for top_p in [0.5, 0.9, 0.99]:
+            torch.testing.assert_close(top_p_by_hand(tempered, top_p), SamplingOptions(T, top_p=top_p).probs(scores))
+            checked += 1
+print(f"\nhand-written top-k and top-p == SamplingOptions on {checked} real distributions")
 
 # %% [markdown]
-# Top-p = 0.8 keeps four words: the first three add up to only 0.77. Temperature is applied first,
-# then the cut, so the last row flattens the three survivors.
+# Top-p = 0.8 keeps four words: the first three add up to only 0.77, so the fourth, "the", is needed
+# to reach 0.8, and the four are renormalised ("2": 0.45 / 0.87 = 0.517). Top-k = 3 keeps three
+# whatever their share. In the last row temperature first flattens the toy distribution, then the cut
+# keeps three. One difference from the package: where several words tie with the $k$-th, the
+# package keeps them all (it removes only scores below the $k$-th), the hand version exactly $k$;
+# the model's real scores do not tie, so the 54 checks agree.
 #
-# On the trained model, top-p adapts to how sure the model is: count how many words it keeps after
-# our two prompts as the temperature rises (the second prompt starts a recipe's directions, where
-# many first words fit).
+# ## 4.8 Top-p adapts to how sure the model is
+#
+# How many words does top-p = 0.9 keep in our three contexts as the temperature rises?
 
 # %%
-prompts = ["recipe for roasted vegetables | chop 1 /", "recipe for chocolate ice cream |"]
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for text in prompts:
-    scores = gen.prefill(text).next_logits
-    kept = [int((next_token_probs(scores, float(T), top_p=0.9) > 0).sum()) for T in Ts]
-    ax.plot(Ts, kept, label=f"'...{text[-16:]}'")
+kept = {name: [int((SamplingOptions(float(T), top_p=0.9).probs(scores) > 0).sum()) for T in Ts]
+        for name, scores in context_logits.items()}
+for name, scores in context_logits.items():
+    counts = [int((SamplingOptions(T, top_p=0.9).probs(scores) > 0).sum()) for T in [0.5, 1.0, 1.5]]
+    print(f"{name:>12}: top-p 0.9 keeps {counts[0]:>4} / {counts[1]:>4} / {counts[2]:>4} words at T = 0.5 / 1 / 1.5")
+
+fig, ax = plt.subplots(figsize=(7, 4))
+for name, counts in kept.items():
+    ax.plot(Ts, counts, label=f"{name}: '...{contexts[name][-16:]}'")
+ax.set_xscale("log")
 ax.set_yscale("log")
-ax.set_xlabel("temperature T")
+ax.set_xlabel("temperature T (log scale)")
 ax.set_ylabel("words kept by top-p = 0.9")
-ax.legend()
+ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# ## 4.7 The book's tables: the five most likely next words
+# The same top-p = 0.9 keeps a single word where the model is sure ("°", at $T$ = 0.5 and 1; 8 at
+# 1.5), 2, 19 and 473 words after "preheat the oven to", and 27, 240 and 824 after "add the": it adapts
+# to the model's certainty, where top-k keeps the same number everywhere. Above $T \approx 1.5$ the
+# counts shoot up for every context: the flattened tail holds so much probability that thousands of
+# words are needed to reach 0.9, which is why top-p is usually paired with $T \le 1$.
 #
-# The book prints the top five next words for two prompts at $T = 1.0$ and $T = 0.2$. After
-# "chop 1 /" a recipe model should expect a fraction ("2", "4", "3"); after the `|` that ends a
-# title it should expect the first word of the directions, often a verb. At $T = 0.2$ the leaders
-# take most of the probability: nearly all of it where the model is sure (after "chop 1 /"), less
-# where many words fit. Your numbers depend on how long notebook 5 trained.
+# ## 4.9 The book's tables: the five most likely next words
+#
+# The book prints the five most likely next words for two prompts at $T = 1.0$ and $T = 0.2$. Its
+# prompts ("recipe for roasted vegetables | chop 1 /" and "recipe for chocolate ice cream |") name
+# dishes our corpus does not have, so we use dishes it has, in the same places: after a "1 /" the
+# model should expect a fraction's denominator; after the `|` that ends a title, the first word of
+# the directions, often a verb; and after "add the", an ingredient, where many words fit.
 
 # %%
-# NBVAL_IGNORE_OUTPUT: the probabilities depend on the trained model.
-for text in prompts:
-    scores = gen.prefill(text).next_logits
+table_prompts = ["recipe for banana bread | add 1 /", "recipe for chicken curry |", "recipe for chicken curry | add the"]
+for text in table_prompts:
+    scores = gen.prefill(text).next_logits[0]
     print(f"\n{text}")
     for T in [1.0, 0.2]:
-        tempered = next_token_probs(scores, T)
-        best = tempered.topk(5)
+        best = next_token_probs(scores, T).topk(5)
         row = "  ".join(f"{gen.idx2token[i]!r:>10}: {p:.3f}" for p, i in zip(best.values.tolist(), best.indices.tolist()))
-        print(f"  T = {T}:  {row}")
+        print(f"  T = {T}: {row}   (sum {best.values.sum():.3f})")
 
 # %% [markdown]
+# The book's point holds here: after "1 /" the five leaders are denominators (2, 4, 3, 8, 1) and
+# hold 0.916 of the probability at $T = 1$; after the `|`, words that start directions (combine,
+# preheat, in, heat, boil) hold 0.471. At $T = 0.2$ the leaders take almost everything where one or
+# two words lead: 1.000 after "1 /", 0.997 after the `|`. They take less where many words fit: after
+# "add the" the top five hold 0.166 at $T = 1$ and still only 0.866 at $T = 0.2$, where water, oil and
+# onion, nearly tied, keep sharing it (0.306, 0.263, 0.225).
+#
 # ## Summary
 #
-# - Temperature divides the logits: `softmax(z / T)`, the same as the seed's `probs ** (1/T)`
-#   renormalised, but safe for small $T$, and $T = 0$ is greedy.
-# - $T < 1$ sharpens (safe, repetitive), $T > 1$ flattens (varied, then gibberish); entropy rises
-#   steadily with $T$ from 0 towards $\log V$.
-# - Top-k and top-p cut the tail of unlikely words; top-p adapts to how sure the model is.
+# - Temperature divides the logits: `softmax(z / T)`, the same as the blog post's `probs ** (1/T)`
+#   renormalised, but safe for small $T$, and $T = 0$ is greedy decoding.
+# - $T < 1$ sharpens (safe, repetitive), $T > 1$ flattens (varied, then gibberish). Entropy rises
+#   with $T$ from 0 towards $\ln V$; where two words are nearly tied it sits near $\ln 2$ until $T$
+#   is very small.
+# - Top-k keeps a fixed number of words, top-p (nucleus) a fixed share of the probability, so it keeps
+#   few words where the model is sure and many where it is not.
 #
-# Next, notebook 5 trains the model these notebooks use, and notebook 6 puts all these knobs on
-# sliders.
+# Notebook 5 trains a model like this one; notebook 6 puts all these knobs on sliders.
+#
+# ## Exercises
+#
+# **1. Predict, then run: which temperature makes the chart flat?** At $T = 2$ the bars of section
+# 4.4 look almost flat. Is the distribution after "preheat the oven to" close to uniform there? Guess
+# its entropy at $T$ = 2, 10, 100 and 1000 as a share of $\ln V = 9.012$, then run the cell.
+
+# %%
+for T in [2, 10, 100, 1000]:
+    q = next_token_probs(logits, T)
+    H_T = entropy(q)
+    print(f"T = {T:>4}: H = {H_T:.3f} (ln V = {math.log(V):.3f}), worth e^H = {math.exp(H_T):4.0f} words; "
+          f"largest p = {q.max():.5f}, uniform 1/V = {1 / V:.5f}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Not at $T = 2$: $H = 6.749$, worth about 853 equally likely words out of 8,203, and 180 is still
+# about 391 times as likely (0.04765 × 8,203) as a word of the uniform distribution. The bars look flat only because
+# all ten shrink together while thousands of words in the tail gain. At $T = 10$ it is worth 7,747
+# words, at $T = 100$ 8,199 ($H$ = 9.012 to three decimals), at $T = 1000$ all 8,203: dividing by a
+# large $T$ brings every logit close to 0, so all words become nearly equally likely and what the
+# model learned is gone.
+#
+# </details>
+#
+# **2. Predict, then run: is top-k = 1 the same as greedy?** `sample(..., temperature=1, top_k=1)`
+# draws at random, with a seed. Will it write the greedy text of section 4.6 for every seed? And a
+# tiny top-p, 0.01?
+
+# %%
+greedy_text = gen.sample(start, max_tokens=60, temperature=0)[0]
+for seed in range(3):
+    same_k = gen.sample(start, max_tokens=60, temperature=1.0, top_k=1, seed=seed)[0] == greedy_text
+    same_p = gen.sample(start, max_tokens=60, temperature=1.0, top_p=0.01, seed=seed)[0] == greedy_text
+    print(f"seed {seed}: top_k = 1 writes the greedy text: {same_k};  top_p = 0.01: {same_p}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Yes for both, whatever the seed. Top-k = 1 keeps only the most likely word and renormalises it to
+# probability 1, so the draw has one choice: that is greedy decoding. Top-p = 0.01 keeps the smallest
+# set of leading words that holds 0.01, and the first word alone always does. (Only an exact tie for
+# first place could make them differ.)
+#
+# </details>
+#
+# **3. Change this: make the blog post's `probs ** (1 / T)` safe.** The cell below holds the blog
+# post's arithmetic. Rewrite `my_tempered` so that the check prints OK for every $T$, including
+# 0.005 (where the blog's version gives nan) and 0 (greedy).
+
+# %%
+def my_tempered(probs, temperature):
+    """Exercise: the blog post's way. Make it work for small T and for T = 0."""
+    probs = probs ** (1 / temperature)
+    return probs / probs.sum()
+
+
+for T in [2.0, 0.5, 0.005, 0.0]:
+    try:
+        mine = my_tempered(p4, T)
+        verdict = "OK" if torch.allclose(mine, apply_temperature(p4, T), atol=1e-6) else f"differs: {show(mine)}"
+    except ZeroDivisionError as error:
+        verdict = f"ZeroDivisionError: {error}"
+    print(f"T = {T}: {verdict}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Work with logs, as the package does: $p^{1/T}$ renormalised is `softmax(log p / T)`, and
+# `torch.softmax` subtracts the largest value before exponentiating, so nothing underflows to
+# `0 / 0`. $T = 0$ is the limit, all probability on the largest:
+#
+# ```python
+# def my_tempered(probs, temperature):
+#     if temperature == 0:
+#         return torch.nn.functional.one_hot(probs.argmax(), len(probs)).float()
+#     return torch.softmax(torch.log(probs) / temperature, dim=-1)
+# ```
+#
+# </details>
+#
+# **4. Predict, then run: when does 180 take 99%?** After "preheat the oven to", 180 and 350 have a
+# probability ratio of 1.380 at $T = 1$. Ignoring the other words, below which temperature does 180
+# get at least 0.99? Work it out with the rule of section 4.4, then run the cell.
+
+# %%
+for T in [0.1, 0.09, 0.08, 0.07, 0.06]:
+    print(f"T = {T}: p(180) = {next_token_probs(logits, T)[gen.token2idx['180']]:.4f}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# 180 needs about 99 times the probability of 350, and the ratio at temperature $T$ is
+# $1.380^{1/T}$, so $1/T \ge \ln 99 / \ln 1.380 = 4.595 / 0.322 \approx 14.3$, that is
+# $T \le 0.07$. The cell agrees: p(180) is 0.9615 at $T = 0.1$ and 0.9900 at $T = 0.07$. A factor of
+# 14 below $T = 1$ before "nearly everything" is true: that is what "two words nearly tied" means.
+#
+# </details>
