@@ -3,18 +3,24 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/02_lstm_and_hidden_state.ipynb)
 #
-# What `nn.LSTM` inside the blog's `LSTMLM` takes and returns (`batch_first`, the state
-# `(h_n, c_n)`), one LSTM step written out by hand, and why carrying the state makes generation fast.
+# The blog post's `LSTMLM` written out line by line and checked against the package's; what
+# `nn.LSTM` takes and returns (`batch_first`, the state `(h_n, c_n)`); one LSTM step as equations,
+# as a diagram and by hand; why an LSTM and not a plain RNN; how far back the trained model
+# remembers; and why carrying the state makes generation fast.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
-# Setup: under Colab, install the course package from GitHub; elsewhere it is already installed.
+# Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
+# its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
+# for. Elsewhere it is already installed.
+import os
 import subprocess
 import sys
 
 REPO_URL = "https://github.com/lstm-tutorial/lstm-tutorial"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    source = os.environ.get("LSTM_TUTORIAL_INSTALL_FROM", f"git+{REPO_URL}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
 from lstm_tutorial import default_device
@@ -23,35 +29,138 @@ device = default_device()
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %% [markdown]
-# We use an untrained model with the book's sizes (100-dimensional embeddings, 128 hidden units):
-# shapes and speed do not depend on training. Everything runs on the CPU except the timing in
-# section 2.5, which uses `device`.
+# Wherever a trained model is needed we use the one shipped in the package (`pretrained_model`): the
+# book's architecture (100-dimensional word vectors, 128 hidden units) trained on the course's
+# recipes by `scripts/train_pretrained.py`; notebook 5 shows how. Nothing is trained here. The
+# tensors are small, so everything runs on the CPU whatever `device` says.
 
 # %%
 import matplotlib.pyplot as plt
+import torch
 from torch import nn
 
-from lstm_tutorial import LSTMLM, TextGenerator, Vocab, load_recipes
+import lstm_tutorial
+from lstm_tutorial import TextGenerator, load_recipes, pretrained_model
 
-texts = load_recipes(verbose=False)
-vocab = Vocab.build(texts)
-
-torch.manual_seed(0)
-model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128).eval()
+model, vocab, checkpoint = pretrained_model("cpu")
+texts = load_recipes(verbose=False)  # the corpus the model was trained on
+heldout = load_recipes("heldout", verbose=False)  # 177 real recipes it has never seen
 print(model)
+print(f"vocabulary: {len(vocab):,} words | trained with {checkpoint['command']!r}")
 
 # %% [markdown]
-# ## 2.1 Shapes and `batch_first`
+# ## 2.1 The blog post's `LSTMLM`, line by line
 #
-# We take the first 40 tokens of the first 32 recipes as a batch `x` of shape `[batch, seq]`. The
-# embedding makes it `[batch, seq, 100]`; the LSTM returns `output`, its hidden vector at every
-# position, and the state after the last position: `h_n` (the short-term output) and `c_n` (the
-# long-term cell memory).
+# Here is the blog post's model class, as the blog has it (its Korean comments translated). Its
+# `init_hidden` reads a global variable `device`, which the blog's first cell defines; this notebook
+# runs on the CPU, so we set it to the CPU just above the class.
+#
+# The class is called `LSTMLM`, like the package's; from here on `LSTMLM` is the blog's class and
+# `lstm_tutorial.LSTMLM` the package's.
 
 # %%
-x = torch.tensor([vocab.encode(text)[:40] for text in texts[:32]])
-embedded = model.embedding(x)
-output, (h_n, c_n) = model.lstm(embedded)
+device = torch.device("cpu")  # the global that the blog's init_hidden reads
+
+
+# LSTM model definition
+class LSTMLM(nn.Module):
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, dropout_rate=0.1):
+        super(LSTMLM, self).__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = nn.LSTM(
+            input_size=embedding_dim,
+            hidden_size=hidden_dim,
+            batch_first=True
+        )
+        self.dropout = nn.Dropout(dropout_rate)
+        self.fc = nn.Linear(hidden_dim, vocab_size)
+
+    def forward(self, x, hidden=None):
+        # embedding layer
+        embedded = self.embedding(x)  # [batch_size, seq_len, embedding_dim]
+
+        # LSTM layer
+        if hidden is None:
+            output, hidden = self.lstm(embedded)
+        else:
+            output, hidden = self.lstm(embedded, hidden)
+
+        # apply dropout
+        output = self.dropout(output)
+
+        # linear layer (predicts the next token at every position of the sequence)
+        logits = self.fc(output)  # [batch_size, seq_len, vocab_size]
+
+        return logits, hidden
+
+    def init_hidden(self, batch_size):
+        # initialise the hidden state (optional)
+        h0 = torch.zeros(1, batch_size, self.lstm.hidden_size).to(device)
+        c0 = torch.zeros(1, batch_size, self.lstm.hidden_size).to(device)
+        return (h0, c0)
+
+
+# %% [markdown]
+# What each line does (with the book's sizes: 8,203 words, 100-dimensional word vectors, 128
+# hidden units; `B` is the batch size and `S` the sequence length):
+#
+# | line | what it does |
+# |---|---|
+# | `class LSTMLM(nn.Module):` | a PyTorch module: every layer assigned to `self` is registered, so its weights appear in `model.parameters()` (what the optimizer trains) and in `model.state_dict()` (what a checkpoint saves) |
+# | `super(LSTMLM, self).__init__()` | runs `nn.Module`'s own set-up first; without it, assigning a layer to `self` fails |
+# | `self.embedding = nn.Embedding(vocab_size, embedding_dim)` | the lookup table of notebook 1: a weight matrix `[8203, 100]`, row `i` is word `i`'s vector |
+# | `self.lstm = nn.LSTM(input_size=embedding_dim, hidden_size=hidden_dim, batch_first=True)` | one LSTM layer that reads 100-number vectors and keeps 128 numbers of state; `batch_first=True` means its tensors are `[B, S, features]` (section 2.2) |
+# | `self.dropout = nn.Dropout(dropout_rate)` | while training, sets a random 10% of the LSTM's outputs to 0 (section 2.3) |
+# | `self.fc = nn.Linear(hidden_dim, vocab_size)` | "fully connected": turns each 128-number output into 8,203 scores, one per word of the vocabulary |
+# | `def forward(self, x, hidden=None):` | what `model(x)` or `model(x, hidden)` runs; `x` holds word ids, `[B, S]` |
+# | `embedded = self.embedding(x)` | ids to vectors: `[B, S]` to `[B, S, 100]` |
+# | `if hidden is None: ... else: ...` | run the LSTM over the whole sequence, starting from zeros or from a given state `(h, c)`; `output` is `[B, S, 128]`, the LSTM's output at every position, and `hidden` is the state after the last one (section 2.7). `nn.LSTM` itself treats `None` as zeros, so the two branches could be one line |
+# | `output = self.dropout(output)` | dropout on the outputs (only in `model.train()`); the shape stays `[B, S, 128]` |
+# | `logits = self.fc(output)` | `[B, S, 8203]`: at every position, a raw score (a **logit**) for each word being the next one; softmax turns them into probabilities (notebook 3) |
+# | `return logits, hidden` | the scores and the state `(h_n, c_n)`, each `[1, B, 128]` |
+# | `def init_hidden(self, batch_size):` | a zero state, `[1, B, 128]` twice: the 1 is the number of LSTM layers. `.to(device)` uses the global `device`, not the model's, so a model on another device gets a state it cannot use; the package's `init_hidden` follows the model's weights |
+#
+# The package's `lstm_tutorial.LSTMLM` has the same four layers with the same names, so the blog's
+# class can load its weights. With the same weights it must give the same logits and the same
+# state. We copy the pretrained weights across (`state_dict` maps each parameter's name to its
+# tensor) and compare on the first 40 words of 32 recipes.
+
+# %%
+blog_model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128)
+blog_model.load_state_dict(model.state_dict())
+blog_model.eval()  # no dropout: see 2.3
+
+for name, tensor in blog_model.state_dict().items():
+    print(f"{name:18} {str(list(tensor.shape)):12} {tensor.numel():>9,} numbers")
+print(f"{'total':18} {'':12} {sum(p.numel() for p in blog_model.parameters()):>9,}")
+
+x = torch.tensor([vocab.encode(text)[:40] for text in texts[:32]])  # [32 recipes, 40 words]
+with torch.no_grad():
+    blog_logits, (blog_h, blog_c) = blog_model(x)
+    package_logits, (package_h, package_c) = model(x)
+torch.testing.assert_close(blog_logits, package_logits)
+torch.testing.assert_close(blog_h, package_h)
+torch.testing.assert_close(blog_c, package_c)
+print("the blog's class and lstm_tutorial.LSTMLM give the same logits", tuple(blog_logits.shape),
+      "and the same (h, c)", tuple(blog_h.shape))
+
+# %% [markdown]
+# The fully connected layer holds most of the numbers (128 x 8,203 weights plus 8,203 biases), the
+# LSTM itself only 117,760. The package's class adds what the rest of the course needs: `features`
+# (everything before `fc`, for a faster loss in notebook 5), `step` (one word from a carried state,
+# section 2.9), more than one layer (`num_layers`), and checks on its arguments.
+
+# %% [markdown]
+# ## 2.2 Shapes and `batch_first`
+#
+# We follow the batch `x` (`[batch, seq]` = `[32, 40]`) through the layers. The LSTM returns
+# `output`, its hidden vector at every position, and the state after the last position: `h_n`
+# (the short-term output) and `c_n` (the long-term cell memory, section 2.4).
+
+# %%
+with torch.no_grad():
+    embedded = model.embedding(x)
+    output, (h_n, c_n) = model.lstm(embedded)
 for name, tensor in [("x", x), ("embedded", embedded), ("output", output), ("h_n", h_n), ("c_n", c_n)]:
     print(f"{name:9} {tuple(tensor.shape)}")
 
@@ -70,115 +179,159 @@ torch.testing.assert_close(h_n[0], output[:, -1])  # h_n is the output at the la
 default_lstm = nn.LSTM(input_size=100, hidden_size=128)  # batch_first=False
 default_lstm.load_state_dict(model.lstm.state_dict())
 
-seq_first = embedded.transpose(0, 1)  # [seq, batch, features]
-output_seq_first, _ = default_lstm(seq_first)
-print("seq-first input", tuple(seq_first.shape), "-> output", tuple(output_seq_first.shape))
-torch.testing.assert_close(output_seq_first.transpose(0, 1), output)
+with torch.no_grad():
+    seq_first = embedded.transpose(0, 1)  # [seq, batch, features]
+    output_seq_first, _ = default_lstm(seq_first)
+    print("seq-first input", tuple(seq_first.shape), "-> output", tuple(output_seq_first.shape))
+    torch.testing.assert_close(output_seq_first.transpose(0, 1), output)
 
-wrong, _ = default_lstm(embedded)  # runs, but treats the batch as time
+    wrong, _ = default_lstm(embedded)  # runs, but treats the batch as time
 print("batch-first tensor into a default LSTM: output", tuple(wrong.shape), "(no error)")
 assert not torch.allclose(wrong, output)
 
 # %% [markdown]
-# ## 2.2 The whole forward pass, and dropout
+# ## 2.3 Dropout: only while training
 #
-# `LSTMLM.forward` runs embedding -> LSTM -> dropout -> linear layer and returns logits
-# `[batch, seq, vocab_size]` (a score for every word of the vocabulary at every position; notebook 3)
-# and the state `(h_n, c_n)`.
-
-# %%
-logits, (h_n, c_n) = model(x)
-print("logits", tuple(logits.shape), "= [batch, seq, vocab_size]")
-
-# %% [markdown]
 # Dropout sets a random share of the LSTM outputs to zero, and scales the rest up so that the average
-# stays the same: with rate 0.3, 30% of the values become 0 and the others are divided by 0.7. It is
-# on only in `model.train()`: in `model.eval()` (which the blog's `PyTorchTextGenerator` calls and
+# stays the same. The model's rate is the blog's default, `dropout_rate=0.1` (the pretrained model
+# was trained with it too): 10% of the values become 0 and the others are divided by 0.9. (The blog
+# post's text explains dropout with a rate of 0.3 as its example; exercise 4 tries that.) Dropout is
+# on only in `model.train()`: in `model.eval()` (which the blog's `PyTorchTextGenerator` calls, and
 # so does `evaluate`) it does nothing, and the model's output is the same every time.
 
 # %%
-dropout = nn.Dropout(0.3).train()
+rate = model.dropout.p
+print("the model's dropout rate:", rate, "| trained with", checkpoint["config"]["dropout_rate"])
+dropout = nn.Dropout(rate).train()
 torch.manual_seed(0)
 dropped = dropout(torch.ones(10_000))
-print(f"training: {(dropped == 0).float().mean():.3f} of the values are 0, the rest are {dropped.max():.4f} = 1 / 0.7")
+print(f"training: {(dropped == 0).float().mean():.3f} of the values are 0, "
+      f"the rest are {dropped.max():.4f} = 1 / {1 - rate:g}")
 print("eval:    ", torch.equal(dropout.eval()(torch.ones(10_000)), torch.ones(10_000)), "(nothing changes)")
 
 model.train()
 torch.manual_seed(0)
-print("model.train(): two passes equal?", torch.equal(model(x)[0], model(x)[0]))
+with torch.no_grad():
+    print("model.train(): two passes equal?", torch.equal(model(x)[0], model(x)[0]))
 model.eval()
-print("model.eval():  two passes equal?", torch.equal(model(x)[0], model(x)[0]))
+with torch.no_grad():
+    print("model.eval():  two passes equal?", torch.equal(model(x)[0], model(x)[0]))
 
 # %% [markdown]
-# ## 2.3 The state `(h_n, c_n)` and `init_hidden`
+# ## 2.4 One LSTM step
 #
-# `init_hidden(batch_size)` returns zero states, each `[1, batch, hidden]`. Passing them is the same
-# as passing nothing: `nn.LSTM` starts from zeros when `hidden` is `None`. (The blog's `init_hidden`
-# moved them to a global `device`; the package's follows the model's device.)
+# At each position `t` the LSTM reads one word vector $x_t$ and its own previous output $h_{t-1}$,
+# and updates two vectors of 128 numbers: the **cell state** $c$ (its long-term memory) and the
+# **hidden state** $h$ (its output, which the linear layer turns into scores). Four **gates** decide
+# how, each a vector of 128 numbers, one per unit:
+#
+# $$
+# \begin{aligned}
+# i_t &= \sigma\left(x_t W_{ii}^\top + b_{ii} + h_{t-1} W_{hi}^\top + b_{hi}\right) && \text{input gate: how much to write} \\
+# f_t &= \sigma\left(x_t W_{if}^\top + b_{if} + h_{t-1} W_{hf}^\top + b_{hf}\right) && \text{forget gate: how much of } c_{t-1} \text{ to keep} \\
+# g_t &= \tanh\left(x_t W_{ig}^\top + b_{ig} + h_{t-1} W_{hg}^\top + b_{hg}\right) && \text{candidate: what to write} \\
+# o_t &= \sigma\left(x_t W_{io}^\top + b_{io} + h_{t-1} W_{ho}^\top + b_{ho}\right) && \text{output gate: how much to show} \\
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{keep part of the memory, write part of the new} \\
+# h_t &= o_t \odot \tanh(c_t) && \text{the output}
+# \end{aligned}
+# $$
+#
+# $\sigma(z) = 1 / (1 + e^{-z})$ is the sigmoid, between 0 and 1, so $f$, $i$ and $o$ act as
+# dials from "none" to "all"; $\tanh$ is between -1 and 1; $\odot$ multiplies element by element.
+# Each row of a batch is one text, so with a batch of `B` texts the shapes are:
+#
+# | tensor | shape | in PyTorch |
+# |---|---|---|
+# | $x_t$ | `[B, 100]` | `embedded[:, t]` |
+# | $h_{t-1}$, $c_{t-1}$, $h_t$, $c_t$ | `[B, 128]` each | `h_n[0]`, `c_n[0]` after the last step |
+# | $W_{ii}, W_{if}, W_{ig}, W_{io}$ | `[128, 100]` each, stacked as $W_{ih}$: `[4*128, 100]` = `[512, 100]` | `lstm.weight_ih_l0` |
+# | $W_{hi}, W_{hf}, W_{hg}, W_{ho}$ | `[128, 128]` each, stacked as $W_{hh}$: `[4*128, 128]` = `[512, 128]` | `lstm.weight_hh_l0` |
+# | $b_{ii}, \dots$ and $b_{hi}, \dots$ | `[128]` each, stacked as $b_{ih}$ and $b_{hh}$: `[512]` each | `lstm.bias_ih_l0`, `lstm.bias_hh_l0` |
+# | $i_t, f_t, g_t, o_t$ | `[B, 128]` each | computed together as `[B, 512]`, then cut in 4 |
+#
+# PyTorch stacks the four gates' weights in the order i, f, g, o, so all four come out of two
+# matrix products: $x_t W_{ih}^\top$ (`[B, 100] @ [100, 512]`) plus $h_{t-1} W_{hh}^\top$
+# (`[B, 128] @ [128, 512]`) plus both biases gives `[B, 512]`, cut into four `[B, 128]` pieces. The
+# diagram shows one step: the cell state runs along the top, touched only by a multiplication by
+# $f$ and an addition of $i \odot g$; the gates sit below.
 
 # %%
-hidden = model.init_hidden(32)
-print("h0", tuple(hidden[0].shape), "c0", tuple(hidden[1].shape), "all zero:", bool((hidden[0] == 0).all()))
-torch.testing.assert_close(model(x, hidden)[0], model(x)[0])
+from matplotlib.patches import Circle, FancyBboxPatch
+
+
+def draw_lstm_step():
+    """One LSTM step: the cell-state line on top, the four gates below, the shapes for a batch of B."""
+    fig, ax = plt.subplots(figsize=(11, 5.6))
+    ax.set(xlim=(-0.6, 13.6), ylim=(-1.3, 6.4), aspect="equal")
+    ax.axis("off")
+    ax.add_patch(FancyBboxPatch((1.2, -0.3), 10.0, 6.1, boxstyle="round,pad=0.1", fc="#f4f6fa", ec="#8899aa"))
+
+    def arrow(points):  # a line through the points, with an arrow head at the last
+        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
+            ax.plot([x0, x1], [y0, y1], color="black", lw=1.6, zorder=1)
+        ax.annotate("", xy=points[-1], xytext=points[-2], zorder=1,
+                    arrowprops=dict(arrowstyle="-|>", color="black", lw=1.6, shrinkA=0, shrinkB=0))
+
+    def box(x, y, label, color, width=0.9):
+        ax.add_patch(FancyBboxPatch((x - width / 2, y - 0.27), width, 0.54, boxstyle="round,pad=0.05", fc=color,
+                                    ec="black", zorder=2))
+        ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3)
+
+    def op(x, y, symbol):
+        ax.add_patch(Circle((x, y), 0.28, fc="#ffe9a8", ec="black", zorder=2))
+        ax.text(x, y, symbol, ha="center", va="center", fontsize=14, zorder=3)
+
+    # inputs: h_{t-1} from the left and x_t from below feed all four gates
+    arrow([(-0.4, 0.6), (2.0, 0.6)])
+    arrow([(2.0, -1.1), (2.0, 0.6)])
+    ax.plot([2.0, 8.8], [0.6, 0.6], color="black", lw=1.6, zorder=1)
+    ax.text(-0.5, 0.85, r"$h_{t-1}$  [B, 128]", fontsize=11)
+    ax.text(2.15, -1.05, r"$x_t$  [B, 100]", fontsize=11)
+    ax.text(3.0, 0.2, r"$x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh}$: [B, 512], cut into 4 x [B, 128]",
+            fontsize=9.5, color="#334")
+    for x, label, name, color in [(3.0, r"$\sigma$", "f", "#f6b0a8"), (4.8, r"$\sigma$", "i", "#a8d8f6"),
+                                  (6.6, "tanh", "g", "#b8eab0"), (8.8, r"$\sigma$", "o", "#d8c0f0")]:
+        arrow([(x, 0.6), (x, 1.73)])
+        box(x, 2.0, label, color)
+        ax.text(x - 0.58, 2.0, name, ha="right", va="center", fontsize=13, fontweight="bold")
+    # the cell state: c_{t-1}, times f, plus i * g, is c_t
+    arrow([(-0.4, 5.0), (2.72, 5.0)])
+    ax.text(-0.5, 5.25, r"$c_{t-1}$  [B, 128]", fontsize=11)
+    op(3.0, 5.0, "×")
+    arrow([(3.0, 2.3), (3.0, 4.72)])
+    arrow([(3.28, 5.0), (6.32, 5.0)])
+    op(4.8, 3.6, "×")
+    arrow([(4.8, 2.3), (4.8, 3.32)])
+    arrow([(6.6, 2.3), (6.6, 3.6), (5.08, 3.6)])
+    arrow([(4.8, 3.88), (4.8, 4.4), (6.6, 4.4), (6.6, 4.72)])
+    op(6.6, 5.0, "+")
+    arrow([(6.88, 5.0), (12.9, 5.0)])
+    ax.text(11.0, 5.25, r"$c_t$  [B, 128]", fontsize=11)
+    # the output: h_t = o * tanh(c_t)
+    box(10.4, 4.0, "tanh", "#b8eab0")
+    arrow([(10.4, 5.0), (10.4, 4.3)])
+    op(10.4, 2.0, "×")
+    arrow([(10.4, 3.7), (10.4, 2.28)])
+    arrow([(9.3, 2.0), (10.12, 2.0)])
+    arrow([(10.4, 1.72), (10.4, 0.6), (12.9, 0.6)])
+    ax.text(11.0, 0.85, r"$h_t$  [B, 128]", fontsize=11)
+    ax.text(11.0, 0.4, "to the next step,\nand to dropout + fc", fontsize=9.5, va="top")
+    ax.text(4.2, -0.95, r"$\sigma$: sigmoid, 0 to 1;  tanh: -1 to 1;  × and +: element by element",
+            fontsize=10, color="#334")
+    ax.set_title("One LSTM step (B = batch; 128 hidden units, 100-dimensional word vectors)", fontsize=12)
+    plt.show()
+
+
+draw_lstm_step()
 
 # %% [markdown]
-# The blog's example carries the state from one batch to the next:
-#
-# ```python
-# hidden = model.init_hidden(32)
-# output, hidden = model(input_batch, hidden)  # first batch
-# output, hidden = model(next_batch, hidden)   # next batch, state kept
-# ```
-#
-# If `next_batch` continues the same 32 texts, this gives exactly what one pass over the whole texts
-# would give: the state is everything the LSTM remembers about what it has read.
-
-# %%
-input_batch, next_batch = x[:, :20], x[:, 20:]
-
-hidden = model.init_hidden(32)
-output_1, hidden = model(input_batch, hidden)
-output_2, hidden = model(next_batch, hidden)
-whole, whole_hidden = model(x)
-
-torch.testing.assert_close(torch.cat([output_1, output_2], dim=1), whole)
-torch.testing.assert_close(hidden, whole_hidden)
-print("two batches with the state carried == one pass over all 40 tokens")
-
-# %% [markdown]
-# Starting the second batch from zeros instead forgets the first 20 words. The difference is
-# largest at the first word of the new batch and shrinks as the LSTM reads more of it.
-#
-# Training here (as in the blog) starts every batch from zeros: each row is a whole recipe, so there
-# is nothing to carry. Carrying matters for generation (section 2.5) and for texts cut into chunks.
-
-# %%
-output_2_fresh, _ = model(next_batch)  # hidden=None: start from zeros
-difference = (output_2 - output_2_fresh).abs().mean(dim=(0, 2)).detach()
-
-plt.plot(range(20, 40), difference, marker="o")
-plt.xlabel("position in the recipe")
-plt.ylabel("mean |logit difference|")
-plt.title("second batch: state carried vs. started from zeros")
-plt.show()
-
-# %% [markdown]
-# ## 2.4 One LSTM step by hand
-#
-# At each position the LSTM mixes the input vector `x_t` with its previous output `h` into four
-# gates (PyTorch stores them in the order i, f, g, o):
-#
-# - the forget gate `f` (0 to 1): how much of the old cell memory `c` to keep,
-# - the input gate `i` (0 to 1) and the candidate `g` (-1 to 1): what to write into it,
-# - the output gate `o` (0 to 1): how much of the memory to show as the new output `h`.
-#
-# `c = f * c + i * g` and `h = o * tanh(c)`. The function below does one step with the weights of
-# `model.lstm`; running it along the sequence must reproduce `nn.LSTM`.
+# The function below is this diagram in code: one step with the weights of `model.lstm`. Run along
+# the 40 positions of our batch, it must reproduce `nn.LSTM` at every position.
 
 # %%
 def lstm_step(x_t, h, c, lstm):
     """One step of a one-layer nn.LSTM: x_t [batch, input], h and c [batch, hidden]."""
-    gates = x_t @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
+    gates = x_t @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T + lstm.bias_hh_l0  # [batch, 512]
     i, f, g, o = gates.chunk(4, dim=-1)  # each [batch, hidden]
     i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)
     g = torch.tanh(g)
@@ -192,12 +345,11 @@ print("weight_hh_l0", tuple(model.lstm.weight_hh_l0.shape), "= [4 gates x 128, 1
 
 with torch.no_grad():
     h, c = model.init_hidden(32)
-    h, c = h[0], c[0]  # drop the layer dimension
-    outputs, gate_history = [], []
+    h, c = h[0], c[0]  # drop the layer dimension: [32, 128]
+    outputs = []
     for t in range(x.shape[1]):
-        h, c, gates = lstm_step(embedded[:, t], h, c, model.lstm)
+        h, c, _ = lstm_step(embedded[:, t], h, c, model.lstm)
         outputs.append(h)
-        gate_history.append(gates)
     by_hand = torch.stack(outputs, dim=1)  # [batch, seq, hidden]
 
     torch.testing.assert_close(by_hand, output)  # every position
@@ -206,42 +358,246 @@ with torch.no_grad():
 print("the hand-written step matches nn.LSTM at all", x.shape[1], "positions")
 
 # %% [markdown]
-# The gates and the memory for the first 12 words of the first recipe, for 24 of the 128 units.
-# The weights are untrained, so the patterns mean nothing yet; training shapes them.
+# ## 2.5 The gates and the cell state in the trained model
+#
+# With `lstm_step` we can record every gate while the pretrained model reads a recipe from the
+# corpus. Below are the forget, input and output gates (0 to 1) and the cell state $c$ (any sign and
+# size: only $h = o \odot \tanh(c)$ is squashed) for the first 16 words of a banana bread recipe,
+# for hidden units 0 to 23 of the 128.
 
 # %%
-n_words, n_units = 12, 24
-words = [vocab.idx2token[i] for i in x[0, :n_words]]
-panels = {
-    "forget gate f": torch.stack([g[1][0, :n_units] for g in gate_history[:n_words]]),
-    "input gate i": torch.stack([g[0][0, :n_units] for g in gate_history[:n_words]]),
-    "output gate o": torch.stack([g[3][0, :n_units] for g in gate_history[:n_words]]),
-}
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
-for ax, (title, values) in zip(axes, panels.items()):
-    image = ax.imshow(values.T, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+def trace_lstm(token_ids, model):
+    """Run model.lstm over one text with lstm_step; returns f, i, o, c, each [words, hidden]."""
+    with torch.no_grad():
+        vectors = model.embedding(torch.tensor(token_ids))
+        h = c = torch.zeros(model.lstm.hidden_size)
+        trace = {"f": [], "i": [], "o": [], "c": []}
+        for vector in vectors:
+            h, c, (i, f, g, o) = lstm_step(vector, h, c, model.lstm)
+            for name, value in [("f", f), ("i", i), ("o", o), ("c", c)]:
+                trace[name].append(value)
+    return {name: torch.stack(values) for name, values in trace.items()}
+
+
+banana_bread = next(text for text in texts if text.startswith("Recipe for Banana Bread"))
+print(banana_bread[:120], "...")
+banana_ids = vocab.encode(banana_bread)
+trace = trace_lstm(banana_ids, model)
+
+n_words, n_units = 16, 24
+words = [vocab.idx2token[i] for i in banana_ids[:n_words]]
+c_shown = trace["c"][:n_words, :n_units]
+c_limit = float(c_shown.abs().max())
+fig, axes = plt.subplots(1, 4, figsize=(16, 4.5), sharey=True)
+for ax, (name, title) in zip(axes, [("f", "forget gate f"), ("i", "input gate i"), ("o", "output gate o"),
+                                    ("c", "cell state c")]):
+    values = trace[name][:n_words, :n_units]
+    if name == "c":
+        image = ax.imshow(values.T, vmin=-c_limit, vmax=c_limit, cmap="RdBu_r", aspect="auto")
+    else:
+        gate_image = ax.imshow(values.T, vmin=0, vmax=1, cmap="viridis", aspect="auto")
     ax.set_xticks(range(n_words), words, rotation=90)
     ax.set_title(title)
 axes[0].set_ylabel("hidden unit")
-fig.colorbar(image, ax=axes)
+fig.colorbar(gate_image, ax=axes[:3], fraction=0.02, label="gate value")
+fig.colorbar(image, ax=axes[3], label="c")
 plt.show()
 
 # %% [markdown]
-# ## 2.5 Why the blog's generator slows down, and the fix
+# To see what training did to the gates, compare the forget gates over the whole recipe with those of
+# an untrained `nn.LSTM` of the same size reading the same word vectors.
+
+# %%
+torch.manual_seed(0)
+untrained = lstm_tutorial.LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128)
+untrained.embedding.load_state_dict(model.embedding.state_dict())  # same word vectors, untrained LSTM
+untrained_trace = trace_lstm(banana_ids, untrained)
+for label, f in [("pretrained", trace["f"]), ("untrained", untrained_trace["f"])]:
+    print(f"{label:10}: forget gate mean {f.mean():.2f}, share above 0.9: {(f > 0.9).float().mean():.0%}, "
+          f"share below 0.1: {(f < 0.1).float().mean():.0%}")
+print(f"pretrained: cell state between {trace['c'].min():.1f} and {trace['c'].max():.1f} "
+      f"over the {len(banana_ids)} words")
+
+# %% [markdown]
+# In the trained model most forget gates sit near 1 (in the plot, yellow): most units keep most of
+# their memory from one word to the next, and a few switch to near 0 at some words and so reset.
+# An untrained LSTM's gates all sit near 0.5, so it halves its memory at every word. The cell state
+# grows well beyond ±1 in some units: nothing squashes it, which is what lets it carry a value over
+# many words. Notebook 7 looks for units that track something.
+
+# %% [markdown]
+# ## 2.6 Why an LSTM: the vanishing gradient of a plain RNN
 #
-# The blog's `PyTorchTextGenerator.generate` feeds the whole text so far to the model for every new
-# word (`x = torch.tensor([tokens])`, then `logits[0, -1, :]`). The LSTM reads the text from the
-# start each time: word number n costs n LSTM steps, so a text costs steps that grow with the square
-# of its length.
+# A plain recurrent network (`nn.RNN`) has one update and no cell state:
+# $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$. Training needs the
+# gradient of the loss with respect to words far back: how much would the loss at the end change if
+# word $t$ had been different? Going back one word multiplies that gradient by $W_{hh}$ and by the
+# slope of tanh (at most 1), so over many words it is a product of many such factors. If they are
+# smaller than 1 it shrinks geometrically: the **vanishing gradient**, and the network cannot learn
+# from words far back. In an LSTM the cell state has a path with no matrix on it: going back one
+# word along it multiplies the gradient only by $f$, element by element. Where the forget gate is
+# near 1, the gradient passes almost unchanged.
 #
-# But the state `(h, c)` after a text is everything the LSTM knows about it (section 2.3). The
-# package's `TextGenerator` (also importable as `PyTorchTextGenerator`) reads the prompt once
-# (`prefill`) and then feeds only the newest word with the carried state (`step`): one LSTM step per
-# word.
+# We measure it. The same word vectors (32 unseen recipes, their first 60 words) go into an `nn.RNN`
+# and an `nn.LSTM` of the same size (100 in, 128 hidden, untrained, seeded) and into the pretrained
+# LSTM; the loss is the cross-entropy of the 61st word, predicted by the pretrained `fc` layer. We
+# plot the size (norm) of the gradient with respect to each input word vector, divided by the
+# gradient for the last word.
+
+# %%
+def gradient_by_distance(recurrent, inputs, targets, head):
+    """Norm of d(loss of the last position)/d(input at t), averaged over the batch, relative to the last t.
+
+    Index d of the result is d words before the last one."""
+    inputs = inputs.detach().clone().requires_grad_(True)
+    out, _ = recurrent(inputs)
+    loss = nn.functional.cross_entropy(head(out[:, -1]), targets)
+    loss.backward()
+    norms = inputs.grad.norm(dim=-1).mean(dim=0)  # [seq]
+    return (norms / norms[-1]).flip(0).detach()
+
+
+T = 60
+rows = torch.tensor([ids[: T + 1] for ids in map(vocab.encode, heldout) if len(ids) > T][:32])
+word_vectors, next_words = model.embedding(rows[:, :T]).detach(), rows[:, T]
+
+torch.manual_seed(0)
+rnn = nn.RNN(100, 128, batch_first=True)
+untrained_lstm = nn.LSTM(100, 128, batch_first=True)
+profiles = {
+    "nn.RNN (untrained)": gradient_by_distance(rnn, word_vectors, next_words, model.fc),
+    "nn.LSTM (untrained)": gradient_by_distance(untrained_lstm, word_vectors, next_words, model.fc),
+    "pretrained LSTM": gradient_by_distance(model.lstm, word_vectors, next_words, model.fc),
+}
+for name, profile in profiles.items():
+    shrink = float(profile[20]) ** (1 / 20)
+    print(f"{name:20} relative gradient 10 words back {profile[10]:.1e}, 20 back {profile[20]:.1e}, "
+          f"40 back {profile[40]:.1e} (x{shrink:.2f} per word over the last 20)")
+
+for name, profile in profiles.items():
+    plt.semilogy(profile, label=name)
+plt.xlabel("words before the last one")
+plt.ylabel("gradient norm / gradient norm at the last word")
+plt.title("How much the loss at word 60 feels each earlier word")
+plt.legend()
+plt.show()
+
+# %% [markdown]
+# The plain RNN's gradient shrinks by about half at every word: 20 words back it is about a
+# ten-millionth of the last word's, 40 back about $5 \cdot 10^{-14}$, nothing left to learn from. An
+# untrained LSTM is not much better, because its forget gates start near 0.5 (section 2.5). The trained LSTM has learned
+# forget gates near 1, and its gradient 40 words back is still about 1% of the last word's:
+# enough to learn from. That is the point of the cell state and its gates. (Exercise 3 sets the
+# forget gates near 1 without any training.)
+
+# %% [markdown]
+# ## 2.7 The state `(h_n, c_n)` and `init_hidden`
+#
+# `init_hidden(batch_size)` returns zero states, each `[1, batch, hidden]`. Passing them is the same
+# as passing nothing: `nn.LSTM` starts from zeros when `hidden` is `None`. The blog post's example
+# carries the state from one batch to the next:
+#
+# ```python
+# hidden = model.init_hidden(32)
+# output, hidden = model(input_batch, hidden)  # first batch
+# output, hidden = model(next_batch, hidden)   # next batch, state kept
+# ```
+#
+# If `next_batch` continues the same 32 texts, this gives exactly what one pass over the whole texts
+# would give: the state is everything the LSTM remembers about what it has read. We run the blog's
+# lines with the blog's class, on the first and last 20 of our 40 words.
+
+# %%
+input_batch, next_batch = x[:, :20], x[:, 20:]
+with torch.no_grad():
+    hidden = blog_model.init_hidden(32)
+    print("h0", tuple(hidden[0].shape), "c0", tuple(hidden[1].shape), "all zero:", bool((hidden[0] == 0).all()))
+    torch.testing.assert_close(blog_model(x, hidden)[0], blog_model(x)[0])  # zeros == nothing
+
+    output_1, hidden = blog_model(input_batch, hidden)  # first batch
+    output_2, hidden = blog_model(next_batch, hidden)  # next batch, state kept
+    whole, whole_hidden = blog_model(x)
+
+torch.testing.assert_close(torch.cat([output_1, output_2], dim=1), whole)
+torch.testing.assert_close(hidden, whole_hidden)
+print("two batches with the state carried == one pass over all 40 words")
+
+# %% [markdown]
+# Training here (as in the blog post) starts every batch from zeros: each row is a whole recipe, so
+# there is nothing to carry. Carrying matters for generation (section 2.9) and for texts cut into
+# chunks.
+#
+# ## 2.8 How far back the trained model remembers
+#
+# The state carries what the model read, but how long does a word keep mattering? We take the 60
+# unseen recipes with at least 140 words and change their first 20 words in two ways: replaced by
+# the first 20 words of another recipe (each recipe gets the title and opening of the next one), or
+# dropped (the LSTM starts from zeros at word 21, as if the first batch above had not been carried).
+# Then we compare the pretrained model's next-word distributions after words 21 to 140 with those of
+# the unchanged recipe. As a measure we use the **total variation distance**
+# $\frac{1}{2}\sum_w |p_w - q_w|$: the share of probability that would have to move to turn one
+# distribution into the other (0: the same; 1: nothing in common).
+
+# %%
+K, L = 20, 140
+long_recipes = torch.tensor([ids[:L] for ids in map(vocab.encode, heldout) if len(ids) >= L])
+replaced = long_recipes.clone()
+replaced[:, :K] = long_recipes.roll(1, dims=0)[:, :K]  # the next recipe's first 20 words
+
+with torch.no_grad():
+    p = torch.softmax(model(long_recipes)[0][:, K:], dim=-1)  # after words 21..140 of the real recipe
+    p_replaced = torch.softmax(model(replaced)[0][:, K:], dim=-1)
+    p_dropped = torch.softmax(model(long_recipes[:, K:])[0], dim=-1)  # started from zeros at word 21
+
+
+def total_variation(p, q):
+    return 0.5 * (p - q).abs().sum(dim=-1)
+
+
+curves = {"first 20 words replaced by another recipe's": total_variation(p, p_replaced).mean(dim=0),
+          "first 20 words dropped (zero state)": total_variation(p, p_dropped).mean(dim=0)}
+words_since = torch.arange(1, L - K + 1)  # words read since the change
+print(f"{len(long_recipes)} unseen recipes; mean total variation distance after reading n more words:")
+print("n:" + "".join(f"{n:>7}" for n in [1, 5, 10, 20, 40, 80, 120]))
+for name, curve in curves.items():
+    print("  " + "".join(f"{curve[n - 1]:7.3f}" for n in [1, 5, 10, 20, 40, 80, 120]), " ", name)
+
+for name, curve in curves.items():
+    plt.plot(words_since, curve, label=name)
+plt.xlabel("words read since the change")
+plt.ylabel("mean total variation distance")
+plt.title("Pretrained model: how much the first 20 words still matter")
+plt.legend()
+plt.show()
+
+# %% [markdown]
+# Right after the change the next-word distribution is very different (more than half of the
+# probability moves). The difference then fades: about 0.2 after 10 more words, under 0.1 after 20,
+# about 0.025 after 40, and below 0.01 after 80. Replacing the opening with another recipe's
+# matters less at first than dropping it altogether, since a recipe's opening still tells the model
+# "this is a recipe, in its directions". The trained model keeps its memory of a recipe's first words
+# for a few dozen words: recipe directions depend mostly on the last sentence or two.
+
+# %% [markdown]
+# ## 2.9 Generating with the carried state: prefill and step
+#
+# The blog post's `PyTorchTextGenerator.generate` feeds the whole text so far to the model for every
+# new word (`x = torch.tensor([tokens])`, then `logits[0, -1, :]`). The LSTM reads the text from
+# the start each time: word number n costs n LSTM steps, so a text costs steps that grow with the
+# square of its length.
+#
+# But the state `(h, c)` after a text is everything the LSTM knows about it (section 2.7). The
+# package's `TextGenerator` therefore works in two parts:
+#
+# - **prefill**: run the model over the whole prompt once, in one call, keeping the state after its
+#   last word and the scores for the word after it (the name comes from large language models, whose
+#   generators split their work the same way);
+# - **step**: pick a word from those scores and feed only that word, with the carried state, to
+#   `model.step`: one LSTM step per word.
 
 # %%
 def lstm_steps_blog(prompt_length, n_words):
-    return sum(prompt_length + k for k in range(n_words))  # word k re-reads prompt + k tokens
+    return sum(prompt_length + k for k in range(n_words))  # word k re-reads prompt + k words
 
 
 def lstm_steps_carried(prompt_length, n_words):
@@ -249,143 +605,188 @@ def lstm_steps_carried(prompt_length, n_words):
 
 
 for n_words in [100, 500, 1000]:
-    print(f"{n_words:>5} words after a 2-word prompt: blog {lstm_steps_blog(2, n_words):>8,} LSTM steps, "
-          f"carried state {lstm_steps_carried(2, n_words):>5,}")
+    print(f"{n_words:>5} words after a 4-word prompt: blog {lstm_steps_blog(4, n_words):>8,} LSTM steps, "
+          f"carried state {lstm_steps_carried(4, n_words):>5,}")
 
 # %% [markdown]
-# Both ways give the same next-word distributions. Below, the blog's loop (written out) and the
-# package's `prefill` / `step` run on the same words, and every distribution matches.
+# `prefill` returns a `GenerationState`. It is batched, so that several texts can be written from
+# one prompt at once (one row each): `token_ids` is a list with one list of ids per text, and
+# `next_logits` is `[texts, vocab]`. With one text we read row 0: `state.token_ids[0]`,
+# `state.next_logits[0]`. The prompt is a dish the corpus has several recipes for.
+
+# %%
+generator = TextGenerator(model, vocab)
+state = generator.prefill("recipe for banana bread")
+print("token_ids:", state.token_ids, "| prompt_length:", state.prompt_length)
+print("next_logits:", tuple(state.next_logits.shape), "| hidden:", [tuple(t.shape) for t in state.hidden])
+top = torch.softmax(state.next_logits[0], dim=0).topk(5)
+print("most likely next words:", [(vocab.idx2token[i], round(float(p), 3)) for p, i in zip(*top)])
+
+# %% [markdown]
+# Both ways give the same next-word distributions. Below, the blog's loop (its step written out
+# as a function) and the package's `prefill` / `step` run on the same words, and every distribution
+# matches. The draws use a seeded random generator, so the text is the same at every run.
 
 # %%
 @torch.no_grad()
 def blog_next_word_probs(model, tokens):
     """The blog's generation step: re-read all tokens, keep the scores at the last position."""
-    x = torch.tensor([tokens], dtype=torch.long, device=model.fc.weight.device)
+    x = torch.tensor([tokens], dtype=torch.long)
     logits, _ = model(x)
     return torch.softmax(logits[0, -1, :], dim=0)
 
 
-generator = TextGenerator(model, vocab.idx2token, vocab.token2idx, device="cpu")
-state = generator.prefill("recipe for chocolate")
+state = generator.prefill("recipe for banana bread")
 sampler = torch.Generator().manual_seed(0)
-with torch.no_grad():
-    for _ in range(30):
-        tokens_so_far = list(state.token_ids)
-        _, probs = generator.step(state, generator=sampler)
-        torch.testing.assert_close(probs, blog_next_word_probs(model, tokens_so_far))
-print(f"{len(state.token_ids) - state.prompt_length} words: same distributions both ways")
+while not state.done and state.steps < 30:
+    tokens_so_far = list(state.token_ids[0])
+    probs = generator.step(state, generator=sampler)  # [1 text, vocab]: what the word was drawn from
+    torch.testing.assert_close(probs[0], blog_next_word_probs(blog_model, tokens_so_far))
+print(f"{state.steps} words, the same distributions both ways:")
+print(generator.text(state.token_ids[0]))
 
 # %% [markdown]
-# Now the time. First the cost of one new word: for the blog it is one pass over everything written
-# so far, for the package one LSTM step. We time each at several text lengths, on one CPU thread
-# and keeping the best of 10 runs, so that other programs on the machine disturb the numbers less.
+# And the time: 300 words written both ways (without stopping at `<EOS>`, so both write exactly
+# 300), reading the clock after every word.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: timings depend on the machine.
-import contextlib
-import copy
 import time
 
-import numpy as np
 
-
-@contextlib.contextmanager
-def one_cpu_thread():
-    """Time on one CPU thread: for steps this small, more threads only add waiting and noise."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def best_time(function, repeats=10):
-    """The fastest of ``repeats`` runs of ``function()``, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-timed_model = copy.deepcopy(model).to(device)  # on the GPU when there is one
-timed_generator = TextGenerator(timed_model, vocab.idx2token, vocab.token2idx, device)
-
-N_WORDS = 300
-torch.manual_seed(0)
-text_ids = torch.randint(3, len(vocab), (N_WORDS,)).tolist()  # any 300 words will do
-lengths = [1] + list(range(25, N_WORDS + 1, 25))
-state = timed_generator.prefill("recipe for")
-blog_ms, carried_ms = [], []
-with torch.no_grad(), one_cpu_thread():
-    for n in lengths:
-        blog_ms.append(1000 * best_time(lambda: blog_next_word_probs(timed_model, text_ids[:n])))
-        carried_ms.append(1000 * best_time(lambda: timed_generator.step(state)))
-
-for n, blog, carried in zip(lengths, blog_ms, carried_ms):
-    print(f"word {n:>3}: blog {blog:6.2f} ms, carried state {carried:5.2f} ms")
-
-# %% [markdown]
-# Then whole texts: we write 300 words both ways (no stop at `<EOS>`, so both write exactly 300)
-# and read the clock after every word. Each way runs 3 times and keeps, for every word, its fastest
-# time, so that a pause caused by another program does not show up as a jump.
-
-# %%
-# NBVAL_IGNORE_OUTPUT: timings depend on the machine.
-def time_blog(model, prompt_ids, n_words):
-    """Seconds elapsed after each word, generating as the blog does."""
-    tokens, elapsed = list(prompt_ids), []
-    start = time.perf_counter()
-    with torch.no_grad():
-        for _ in range(n_words):
-            probs = blog_next_word_probs(model, tokens)
-            tokens.append(int(torch.multinomial(probs, 1)))
-            elapsed.append(time.perf_counter() - start)
-    return elapsed
-
-
-def time_carried(generator, prompt, n_words):
-    """Seconds elapsed after each word, carrying the state."""
-    elapsed = []
-    start = time.perf_counter()
-    state = generator.prefill(prompt)
+def seconds_after_each_word(next_word, n_words):
+    start, elapsed = time.perf_counter(), []
     for _ in range(n_words):
-        generator.step(state)
+        next_word()
         elapsed.append(time.perf_counter() - start)
     return elapsed
 
 
-def fastest_total(runs):
-    """Total seconds after each word, keeping each word's fastest time over the runs."""
-    per_word = np.min([np.diff(elapsed, prepend=0.0) for elapsed in runs], axis=0)
-    return per_word.cumsum()
+N_WORDS = 300
+sampler = torch.Generator().manual_seed(0)
+blog_tokens = vocab.encode("recipe for banana bread")
+blog_seconds = seconds_after_each_word(
+    lambda: blog_tokens.append(int(torch.multinomial(blog_next_word_probs(model, blog_tokens), 1, generator=sampler))),
+    N_WORDS)
+carried_state = generator.prefill("recipe for banana bread")
+carried_seconds = seconds_after_each_word(lambda: generator.step(carried_state, generator=sampler), N_WORDS)
 
-
-torch.manual_seed(0)
-prompt_ids = timed_generator.encode_prompt("recipe for")
-with one_cpu_thread():
-    blog_times = fastest_total([time_blog(timed_model, prompt_ids, N_WORDS) for _ in range(3)])
-    carried_times = fastest_total([time_carried(timed_generator, "recipe for", N_WORDS) for _ in range(3)])
-print(f"{N_WORDS} words: blog's generator {blog_times[-1]:.2f} s, carried state {carried_times[-1]:.2f} s "
-      f"({blog_times[-1] / carried_times[-1]:.0f}x faster)")
-
-# %%
-fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-left.plot(lengths, blog_ms, marker="o", label="blog: re-read everything")
-left.plot(lengths, carried_ms, marker="o", label="carried state")
-left.set(xlabel="word number", ylabel="milliseconds for this word", title="cost of one new word")
-left.legend()
-words_written = np.arange(1, N_WORDS + 1)
-right.plot(words_written, blog_times, label="blog: re-read everything")
-right.plot(words_written, carried_times, label="carried state")
-right.set(xlabel="words generated", ylabel="total seconds", title="generation time against length")
-right.legend()
-plt.tight_layout()
+plt.plot(range(1, N_WORDS + 1), blog_seconds, label="blog post: re-read everything for each word")
+plt.plot(range(1, N_WORDS + 1), carried_seconds, label="carried state: prefill, then one step a word")
+plt.xlabel("words generated")
+plt.ylabel("seconds so far")
+plt.title("Generation time against length")
+plt.legend()
 plt.show()
 
 # %% [markdown]
-# With the blog's loop each word costs more than the one before (left), so the total time grows
-# with the square of the length (right). With the state carried every word costs the same and the
-# total grows in a straight line. Notebooks 4 to 6 generate this way.
+# With the blog's loop each word costs more than the one before, so the total time bends upwards
+# (it grows with the square of the length). With the state carried every word costs the same and
+# the total grows in a straight line. Notebooks 4 to 6 generate this way.
+#
+# ## Exercises
+#
+# Try each before opening its solution; the cell after each one runs the check.
+#
+# **1. Predict, then run.** `lstm_tutorial.LSTMLM(..., num_layers=2)` stacks two LSTM layers: the
+# second reads the first one's outputs. For our batch `x` (`[32, 40]`), what are the shapes of the
+# logits, of `h_n`, and of the second layer's input weights `weight_ih_l1`? Would the blog's
+# `init_hidden` work for it?
+#
+# <details><summary>Solution</summary>
+#
+# The logits stay `[32, 40, 8203]`: only the last layer's outputs reach `fc`. `h_n` and `c_n` get
+# one row per layer: `[2, 32, 128]`. `weight_ih_l1` is `[512, 128]`, not `[512, 100]`, because
+# layer 2's input is layer 1's `h` (128 numbers), not a word vector. The blog's `init_hidden`
+# hard-codes the 1 in `[1, batch, 128]`, so `nn.LSTM` would refuse its state (the package's uses
+# `num_layers`).
+#
+# </details>
+
+# %%
+two_layers = lstm_tutorial.LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128, num_layers=2)
+with torch.no_grad():
+    logits_2, (h_n_2, c_n_2) = two_layers(x)
+print("logits", tuple(logits_2.shape), "| h_n", tuple(h_n_2.shape), "| c_n", tuple(c_n_2.shape))
+print("weight_ih_l1", tuple(two_layers.lstm.weight_ih_l1.shape))
+try:
+    two_layers(x, blog_model.init_hidden(32))
+except RuntimeError as error:
+    print("the blog's init_hidden:", str(error).splitlines()[0])
+
+# %% [markdown]
+# **2. Zero the forget gate.** In a copy of the pretrained model, set the forget gate's bias to
+# -10,000, so that $f = \sigma(\dots) = 0$ at every word. What is left of the cell state after each
+# word? Predict whether the model still guesses the next word of unseen recipes as often as before
+# (the check counts how often the most likely word is the right one, over the first 100 words of
+# 100 unseen recipes).
+#
+# <details><summary>Solution</summary>
+#
+# With $f = 0$, $c_t = i_t \odot g_t$: the cell holds only what the current word wrote, and the model
+# sees the past only through $h_{t-1}$, which itself depends on the previous word alone. It becomes
+# a model of the last two words or so, and its first guess is right far less often (the check shows
+# about a third of the correct guesses left). The forget gate's bias is the second block of 128 in
+# `bias_ih_l0` (PyTorch's order is i, f, g, o).
+#
+# </details>
+
+# %%
+import copy
+
+
+def top1_accuracy(model, rows):
+    """Share of positions where the model's most likely next word is the true one."""
+    with torch.no_grad():
+        logits, _ = model(rows[:, :-1])
+    return float((logits.argmax(dim=-1) == rows[:, 1:]).float().mean())
+
+
+test_rows = torch.tensor([ids[:101] for ids in map(vocab.encode, heldout) if len(ids) >= 101][:100])
+no_forget = copy.deepcopy(model)
+with torch.no_grad():
+    no_forget.lstm.bias_ih_l0[128:256] = -10_000.0  # the forget gate's block: f = sigmoid(...) = 0
+print(f"most likely word correct: pretrained {top1_accuracy(model, test_rows):.1%}, "
+      f"forget gate zeroed {top1_accuracy(no_forget, test_rows):.1%}")
+
+# %% [markdown]
+# **3. Change this: the forget gate's bias.** Section 2.6's untrained LSTM lost its gradient
+# almost as fast as the RNN. Add 3 to its forget gate's bias (so that $f \approx \sigma(3) \approx
+# 0.95$ at the start) and predict the relative gradient 40 words back.
+#
+# <details><summary>Solution</summary>
+#
+# The gradient stops vanishing: 40 words back it stays at the same order as the last word's (the
+# check shows about 0.4), instead of about $10^{-9}$, without any training. The cell's path back
+# is multiplied by $f$ at every word, and $0.95^{40} \approx 0.13$ where $0.5^{40} \approx 10^{-12}$.
+# This is why many libraries start the forget gate's bias at 1 (Keras's `unit_forget_bias`): an
+# LSTM can then learn from far-back words from its first step.
+#
+# </details>
+
+# %%
+forget_bias_3 = copy.deepcopy(untrained_lstm)
+with torch.no_grad():
+    forget_bias_3.bias_ih_l0[128:256] += 3.0
+profile = gradient_by_distance(forget_bias_3, word_vectors, next_words, model.fc)
+print(f"relative gradient 40 words back: untrained LSTM {profiles['nn.LSTM (untrained)'][40]:.1e}, "
+      f"with forget bias + 3: {profile[40]:.2f}")
+
+# %% [markdown]
+# **4. Predict, then run: the blog post's dropout of 0.3.** The blog post's text explains dropout
+# with a rate of 0.3. In `model.train()`, what share of the LSTM's outputs would be 0, and what
+# would an output of 1.0 become when it is kept?
+#
+# <details><summary>Solution</summary>
+#
+# About 30% become 0, and the kept ones are divided by 1 - 0.3 = 0.7, so 1.0 becomes about 1.4286:
+# on average the output is unchanged (0.7 x 1.4286 = 1). The model in this course uses 0.1, the
+# blog's default `dropout_rate`. In `model.eval()` neither rate changes anything.
+#
+# </details>
+
+# %%
+torch.manual_seed(0)
+dropped_03 = nn.Dropout(0.3).train()(torch.ones(10_000))
+print(f"rate 0.3: {(dropped_03 == 0).float().mean():.3f} are 0, the rest are {dropped_03.max():.4f}, "
+      f"mean {dropped_03.mean():.3f}")
