@@ -6,8 +6,8 @@
 # A recipe becomes word **tokens** (the units the model reads: a word or a punctuation mark), then
 # integer **ids** (each token's number in the vocabulary), then vectors. We follow the shapes at every
 # step and see that the first layer of the blog post's `LSTMLM`, `nn.Embedding`, is just a lookup
-# table: a weight matrix with one row per word. At the end we open the table of the pretrained model
-# that ships with the package and see what training did to its rows.
+# table: a weight matrix with one row per word. From section 1.10 on we open the table of the
+# pretrained model that ships with the package and see what training did to its rows.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
@@ -300,13 +300,14 @@ model.zero_grad(set_to_none=True)
 #
 # So a word the training recipes never show the model keeps the random row it started with. In the
 # pretrained model that is 1,043 rows: the 3 special tokens (`<PAD>` only comes after a recipe's end,
-# `<UNK>` never occurs because every word of the corpus is in the vocabulary, `<EOS>` is the last token
-# and is never an input) and 1,040 words that occur only in validation recipes or only past a
-# recipe's 200-token cut. Their numbers still have mean 0 and standard deviation 1, like a fresh
-# table. A row of 100 such numbers has a length (norm) of about `sqrt(100) = 10`. The rows of words
-# the model saw have moved away from that start, the more so the more often the word was seen: on
-# average from about 10.1 for words seen once to about 11.4 for the 40 words seen 1,000 times or more.
-# The spread around those averages (about 8 to 13 in the plot) is the randomness of the start.
+# where no loss is counted; `<UNK>` never occurs because every word of the corpus is in the
+# vocabulary; `<EOS>` is the last token and is never an input) and 1,040 words that occur only in
+# validation recipes or only past a recipe's 200-token cut. Their numbers still have mean 0 and
+# standard deviation 1, like a fresh table. A row of 100 such numbers has a length (norm) of about
+# `sqrt(100) = 10`. The rows of words the model saw have moved away from that start, the more so the
+# more often the word was seen: on average from about 10.1 for words seen once to about 11.4 for the
+# 40 words seen 1,000 times or more. The spread around those averages (about 8 to 14 in the plot) is
+# mostly the randomness of the start.
 
 # %%
 train_inputs = Counter(i for sequence in train_loader.dataset for i in sequence[:-1])  # every x of training
@@ -328,7 +329,7 @@ for low, high in bins:
     in_bin = (seen >= low) & (seen < (high or seen.max() + 1))
     means.append(length[in_bin].mean().item())
     middles.append(seen[in_bin].float().median().item())
-    label = f"{low:,} to {high - 1:,}" if high else f"{low:,} or more"
+    label = "once" if high == 2 else f"{low:,} to {high - 1:,}" if high else f"{low:,} or more"
     print(f"{label:<16} {int(in_bin.sum()):>5}  {means[-1]:.2f}")
 assert means == sorted(means)  # the more often seen, the longer the row
 
@@ -435,13 +436,20 @@ assert abs(unk_share - (1 - covered[996].item())) < 1e-6
 # <details><summary>Solution</summary>
 #
 # `garlic` comes first (0.43), then `skins`, `insoluble`, `turmeric` and `moroccan`, all near 0.34.
-# Beyond garlic the list is mostly chance: with 8,200 rows to compare against, the best of pure
-# chance reaches about 3.5 times the spread of 0.1. The input table of this small model learned
-# little about meaning; the LSTM and the output layer carry more of it.
+# Beyond garlic the list looks like chance: in a fresh random table, the row closest to onion's
+# among 8,202 others has a cosine of about the same size (the cell prints it), simply because the
+# best of 8,202 random draws is large. The input table of this small model learned little about
+# meaning; the LSTM and the output layer carry more of it.
 #
 # </details>
 
 # %%
 similarity = unit @ unit[vocab.token2idx["onion"]]
 nearest = similarity.topk(6).indices[1:]  # the first is onion itself
-print([(vocab.idx2token[i], round(similarity[i].item(), 2)) for i in nearest])
+print("pretrained:", [(vocab.idx2token[i], round(similarity[i].item(), 2)) for i in nearest])
+
+fresh = embedding.weight.detach()  # section 1.9's random table
+fresh = fresh / fresh.norm(dim=1, keepdim=True)
+fresh_similarity = fresh @ fresh[vocab.token2idx["onion"]]
+nearest = fresh_similarity.topk(6).indices[1:]
+print("random table:", [(vocab.idx2token[i], round(fresh_similarity[i].item(), 2)) for i in nearest])

@@ -32,8 +32,8 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 # %% [markdown]
 # We use the pretrained model that ships with the package (the book's sizes, trained on 2,617 of the
 # bundled corpus's 3,271 recipes; the other 654 are its validation split) and, to compare, an
-# untrained model of the same sizes. Everything runs on
-# the CPU, so the numbers are the same on every machine; nothing is trained here.
+# untrained model of the same sizes. Everything runs on the CPU, so the numbers are the same on every
+# machine; nothing is trained here.
 
 # %%
 import json
@@ -242,8 +242,8 @@ assert flat_targets[b * seq + t] == y[b, t]
 # A tensor is a block of memory plus a **stride**: how many places to jump in memory for one step along
 # each dimension. It is **contiguous** when its numbers lie in memory in the order its shape reads them,
 # row after row with no gaps: a contiguous `[3, 5]` tensor has stride `(5, 1)`. `view` only
-# reinterprets the same memory with a new shape, so it needs a contiguous tensor (or one close enough);
-# `reshape` gives a view when it can and copies when it must.
+# reinterprets the same memory with a new shape, never moving a number, so to flatten a tensor with
+# `view(-1)` the tensor must be contiguous. `reshape` gives a view when it can and copies when it must.
 #
 # Slicing off the first column of a padded batch, `batch[:, 1:]` (which is how `y` is cut from a
 # batch), keeps the parent's memory and stride `(5, 1)` with rows of 4: after row 0's last number the
@@ -437,8 +437,9 @@ torch.testing.assert_close(surprise.mean(), criterion(logits_one[0], sequence[1:
 n_shown = 40
 words = [vocab.idx2token[i] for i in sequence[1 : n_shown + 1].tolist()]
 print(vocab.decode(sequence[: n_shown + 1]))
-print("cheapest:", sorted(zip(surprise[:n_shown].tolist(), words))[:5])
-print("dearest: ", sorted(zip(surprise[:n_shown].tolist(), words))[-5:])
+by_cost = sorted((round(cost, 3), word) for cost, word in zip(surprise[:n_shown].tolist(), words))
+print("cheapest (nats):", by_cost[:5])
+print("dearest (nats): ", by_cost[-5:])
 plt.figure(figsize=(12, 3.5))
 plt.bar(range(n_shown), surprise[:n_shown])
 plt.xticks(range(n_shown), words, rotation=90)
@@ -488,8 +489,8 @@ print("most likely words:", [(vocab.idx2token[w], round(unigram_prob(None, w), 3
 # the times `v` was followed by `w`. With add-one smoothing, `(count(v, w) + 1) / (count(v) + V)`. This
 # is makemore's first model, and here it does worse than the unigram: every context gets 8,203 extra
 # counts, and all but 4 of the 7,160 words seen as a context were seen fewer times than that, so the
-# smoothing drowns what was counted. For a word seen 10 times as context, the words that really followed it get at most
-# 11 / 8,213 of the probability.
+# smoothing drowns what was counted. For a word seen 10 times as a context, even a word that followed
+# it all 10 times gets only 11 / 8,213 of the probability.
 
 # %%
 pair_counts = Counter((previous, word) for s in train_sequences for previous, word in zip(s[:-1], s[1:]))
@@ -517,7 +518,8 @@ print(f"validation pairs never seen in training: {unseen_share:.1%}")
 # Better smoothing takes a little from every seen pair instead of adding to every unseen one.
 # Interpolated **Kneser-Ney** subtracts a fixed discount `D` (about 0.7 here) from each pair count and
 # spreads what it freed over all words by their **continuation** probability: how many different words
-# a word follows, not how often it occurs ("francisco" is frequent but follows only "san").
+# a word follows, not how often it occurs (`least` is common in the training text, but only ever
+# after `at`, so it gets little of the mass left for words that never followed a given context).
 #
 # `P(w | v) = max(count(v, w) - D, 0) / count(v) + D * followers(v) / count(v) * P_cont(w)`
 #
@@ -546,6 +548,9 @@ def kneser_ney_prob(previous, word):
 
 assert math.isclose(sum(kneser_ney_prob(the, w) for w in range(V)), 1)
 kneser_ney_perplexity = perplexity_of(kneser_ney_prob)
+least = vocab.token2idx["least"]
+print(f"'least': {word_counts[least]} times in the training targets, after {predecessors[least]} different word(s): "
+      f"unigram share {word_counts[least] / N:.1e}, continuation probability {continuation_prob(least):.1e}")
 print(f"discount D = {D:.3f}; Kneser-Ney bigram perplexity: {kneser_ney_perplexity:.1f}")
 
 # %%
