@@ -485,9 +485,9 @@ plt.show()
 # %% [markdown]
 # The plain RNN's gradient shrinks by about half at every word: 20 words back it is about a
 # ten-millionth of the last word's, 40 back about $5 \cdot 10^{-14}$, nothing left to learn from. An
-# untrained LSTM is not much better, because its forget gates start near 0.5 (section 2.5). The trained LSTM has learned
-# forget gates near 1, and its gradient 40 words back is still about 1% of the last word's:
-# enough to learn from. That is the point of the cell state and its gates. (Exercise 3 sets the
+# untrained LSTM is not much better, because its forget gates start near 0.5 (section 2.5). The
+# trained LSTM has learned forget gates near 1, and its gradient 40 words back is still about 1% of
+# the last word's: enough to learn from. That is the point of the cell state and its gates. (Exercise 3 sets the
 # forget gates near 1 without any training.)
 
 # %% [markdown]
@@ -723,10 +723,11 @@ except RuntimeError as error:
 #
 # <details><summary>Solution</summary>
 #
-# With $f = 0$, $c_t = i_t \odot g_t$: the cell holds only what the current word wrote, and the model
-# sees the past only through $h_{t-1}$, which itself depends on the previous word alone. It becomes
-# a model of the last two words or so, and its first guess is right far less often (the check shows
-# about a third of the correct guesses left). The forget gate's bias is the second block of 128 in
+# With $f = 0$, $c_t = i_t \odot g_t$: the cell holds only what the current word wrote. The past
+# still comes in through $h_{t-1}$, but only squeezed through the gates at every word, as in a plain
+# RNN (section 2.6), so it fades within a few words. The rest of the model was trained to use the
+# long memory, and its first guess is right far less often (the check shows about a third of the
+# correct guesses left). The forget gate's bias is the second block of 128 in
 # `bias_ih_l0` (PyTorch's order is i, f, g, o).
 #
 # </details>
@@ -758,7 +759,7 @@ print(f"most likely word correct: pretrained {top1_accuracy(model, test_rows):.1
 #
 # The gradient stops vanishing: 40 words back it stays at the same order as the last word's (the
 # check shows about 0.4), instead of about $10^{-9}$, without any training. The cell's path back
-# is multiplied by $f$ at every word, and $0.95^{40} \approx 0.13$ where $0.5^{40} \approx 10^{-12}$.
+# is multiplied by $f$ at every word, and $0.95^{40} \approx 0.14$ where $0.5^{40} \approx 10^{-12}$.
 # This is why many libraries start the forget gate's bias at 1 (Keras's `unit_forget_bias`): an
 # LSTM can then learn from far-back words from its first step.
 #
