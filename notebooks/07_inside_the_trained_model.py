@@ -94,12 +94,13 @@ show_neighbours(model.embedding.weight)
 # %% [markdown]
 # Mostly noise. A few neighbours make sense (`stir`: `fold`, `whisk`; `onion`: `garlic`; `350`: other
 # numbers, `375` and `400` among them), but `butter`'s nearest words are `bowls`, `course` and
-# `burgers`, `oven`'s is `wait`, and the similarities are only about 0.3 to 0.4. Why?
+# `burgers`, `oven`'s is `wait`, and the similarities are low, between 0.26 and 0.48. Why?
 #
 # `nn.Embedding` starts every row as 100 random numbers from a standard normal distribution, so
 # each row starts with a length of about $\sqrt{100} = 10$. We can rebuild that start exactly: the
-# trainer seeds torch with `config.seed` and then builds the model, so doing the same gives the
-# untrained model the pretrained one began as. Two random 100-number vectors have a cosine
+# trainer seeds torch with `config.seed` and then builds the model (the vocabulary and the batches,
+# made in between, draw no random numbers from torch), so doing the same gives the untrained model
+# the pretrained one began as; the check below confirms it. Two random 100-number vectors have a cosine
 # similarity near 0 (give or take 0.1), and the best of 2,000 such cosines is about 0.3: the level of
 # the similarities above.
 
@@ -123,9 +124,9 @@ assert own_start.mean() > 0.9 and other_start.abs().mean() < 0.1
 # %% [markdown]
 # Each trained row still points almost where its random start pointed (mean cosine 0.95; 0.91 for the
 # 2,000 most frequent words, which moved a little more), while it has cosine 0.00 with another word's
-# start: training moved the rows by about 3 while they are about 10 long. Adam moves each number by
-# roughly the learning rate (0.003) or less per step, and a word's row gets a gradient only from the
-# batches that contain the word. So the similarities between rows are mostly the similarities between
+# start: training moved the rows by about 3 while they are about 10 long. Roughly why: Adam moves each
+# number by about the learning rate (0.003) per step, give or take a small factor, and a word's row
+# gets a gradient only from the batches that contain the word. So the similarities between rows are mostly the similarities between
 # their random starts, and the best of 2,000 random cosines (0.30) is about what we saw.
 #
 # The model still works: a random row is still a distinct code for its word, and the LSTM's input
@@ -148,14 +149,14 @@ print(f"\ncosine(trained output row, its own start row): mean {fc_own_start.mean
 assert fc_own_start.mean() < 0.5
 
 # %% [markdown]
-# Here the neighbours are what a cook would say: `butter` is next to `margarine`, `oil` next to
+# Here most neighbours make sense to a cook: `butter` is next to `margarine`, `oil` next to
 # `olive`, `palm`, `vegetable` and `ghee`; `oven` next to `smoker`, `refrigerator` and `broiler`
 # (places you put food); `minutes` next to `seconds`, `hours` and `days`; `chicken` next to `pork`,
 # `shrimp`, `fish`; `bake` next to other instructions; `350` next to `375`, `400`, `325`. These rows
 # moved far from their small random start (mean cosine 0.12 with it).
 #
 # The neighbours are words that fit the same places in a sentence, which is not always what a cook
-# would group: `sugar`'s are other ingredients, but not sweet ones (`mustard`, `vanilla`, `cocoa`,
+# would put together: `sugar`'s are other ingredients, but not sweet ones (`mustard`, `vanilla`, `cocoa`,
 # `cornstarch`), and `minutes` is also near `inches` and `oz`: like it, words that follow a number.
 #
 # ## 7.3 A map of words in two dimensions
@@ -224,9 +225,10 @@ plt.show()
 
 # %% [markdown]
 # With four groups of 12 to 14 words, a nearest neighbour picked at random would be in the same group
-# about a quarter of the time (some 12 of the 50). The embedding table does little better than that,
-# and its map is a cloud; the output layer puts most words next to their own group, and its map shows
-# the groups apart. (The two directions are found without the group labels; the colours are added
+# about a quarter of the time (some 12 of the 50). The embedding table does better than chance, 33 of
+# 50, mostly thanks to the numbers (11 of 12; they sit apart on one side of its map) and the
+# ingredients (11 of 14); its units (4 of 12) and verbs (7 of 12) are mixed in with the rest. The
+# output layer gets all 50, and its map shows the four groups apart, each in its own region. (The two directions are found without the group labels; the colours are added
 # afterwards. Left and right, up and down have no meaning of their own: SVD may flip either
 # direction.)
 #
@@ -318,8 +320,8 @@ print(f"c: from {kheer_steps['c'].min():.1f} to {kheer_steps['c'].max():.1f}; me
 # What the heatmaps show:
 #
 # - The forget gate is mostly open: 79% of its values are above 0.9 (mean 0.88), so most units keep
-#   most of their memory from one token to the next. Its dark cells, units that wipe their memory,
-#   line up in columns: some tokens make many units forget at once (below).
+#   most of their memory from one token to the next. Its dark cells are units that wipe their
+#   memory, and some tokens make many units do so at once (below).
 # - The input gate is open most of the time too (mean 0.70, 54% of its values above 0.9).
 # - The output gate is the most on-or-off: 41% of its values are below 0.1 and 36% above 0.9. At each
 #   token it picks which units show their memory in $h$.
@@ -581,7 +583,7 @@ plt.show()
 # ## 7.7 New text or quotation? A novelty check
 #
 # A language model with enough capacity can memorise its training text and recite it. Does ours?
-# We generate 20 recipes of up to 60 new words at $T = 0.8$ (seeded, so the run is repeatable) and
+# We generate 20 recipes of up to 60 new tokens at $T = 0.8$ (seeded, so the run is repeatable) and
 # ask two questions about each:
 #
 # - the **longest copied run**: the largest $n$ such that some $n$ consecutive tokens of the sample
@@ -684,11 +686,12 @@ for table, vectors in [("output layer", model.fc.weight), ("embedding table", mo
 # `teaspoons`, `liter`, `tbsp`) and `simmer`'s are cooking verbs (`boil` 0.78, `cook`, `let`, `stir`,
 # `bring`, `sauté`). `lemon` may surprise: its neighbours are herbs and garnishes (`parsley`,
 # `rosemary`, `thyme`, `diced`, `cilantro`, `walnuts`), not other citrus fruits: the output rows group
-# words by the places they fill in a sentence, and lemon is added where parsley and thyme are.
+# words by the places they fill in a sentence, and in these recipes lemon evidently fills the places
+# of herbs and garnishes more than those of other fruit.
 #
 # The embedding table is mostly noise again (`teaspoon`: `teaspoons` 0.30, then `work`, `airtight`,
 # `stove`), but it has a few real neighbours, and here it does better than the output layer on one:
-# `lemon`'s nearest are `lime` (0.45) and `orange`. The part of each row that training did move can
+# `lemon`'s nearest is `lime` (0.45), and `orange` comes third. The part of each row that training did move can
 # carry meaning; it is just small next to the random start.
 #
 # </details>
