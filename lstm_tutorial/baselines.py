@@ -80,13 +80,16 @@ class CopyFinder:
 
     def __init__(self, corpus: Sequence[Sequence[str]]):
         self.corpus = corpus
-        self._ngrams: dict[int, set] = {}  # n -> every run of n tokens in the corpus, made when first needed
+        # n -> the hashes of every run of n tokens in the corpus, made when first needed (hashes, not the
+        # runs themselves, keep each set to a few MB).
+        self._ngram_hashes: dict[int, set[int]] = {}
 
     def copies(self, sample: Sequence[str], n: int) -> bool:
         """Whether some run of ``n`` consecutive tokens of ``sample`` is in the corpus."""
-        if n not in self._ngrams:
-            self._ngrams[n] = {tuple(text[i : i + n]) for text in self.corpus for i in range(len(text) - n + 1)}
-        return any(tuple(sample[i : i + n]) in self._ngrams[n] for i in range(len(sample) - n + 1))
+        if n not in self._ngram_hashes:
+            self._ngram_hashes[n] = {hash(tuple(text[i : i + n])) for text in self.corpus
+                                     for i in range(len(text) - n + 1)}
+        return any(hash(tuple(sample[i : i + n])) in self._ngram_hashes[n] for i in range(len(sample) - n + 1))
 
     def longest_run(self, sample: Sequence[str]) -> int:
         """Binary search: if a run of n tokens is copied, so is one of n - 1."""
