@@ -31,12 +31,13 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 
 # %%
 import math
+from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lstm_tutorial import PyTorchTextGenerator, SamplingOptions, load_recipes, pretrained_model
+from lstm_tutorial import PyTorchTextGenerator, SamplingOptions, load_recipes, pretrained_model, tokenize
 from lstm_tutorial.sampling import apply_temperature, next_token_probs
 
 
@@ -113,9 +114,9 @@ for T in [0.005, 0.0]:
 # ## 4.3 The pretrained model, and prefill
 #
 # From here on the numbers come from the model shipped inside the package: the book's architecture
-# (embedding 100, LSTM with 128 hidden units) trained on the course's 3,271 recipes, with a
-# validation perplexity of 35.3. Nothing is trained in this notebook, and it needs no other notebook
-# run first. `pretrained_model()` gives the model, its vocabulary and its checkpoint;
+# (embedding 100, LSTM with 128 hidden units) trained on 2,617 of the course's 3,271 recipes, with a
+# validation perplexity of 35.3 on the other 654. Nothing is trained in this notebook, and it needs
+# no other notebook run first. `pretrained_model()` gives the model, its vocabulary and its checkpoint;
 # `pretrained_generator()` wraps the same in a `TextGenerator`. We also build the blog post's
 # `PyTorchTextGenerator` from the model, `idx2token` and `token2idx`, as the blog post does.
 #
@@ -305,10 +306,10 @@ def greedy_by_hand(prompt, max_tokens):
 start = "recipe for banana bread |"
 info_a = gen.generate(start, max_tokens=60, temperature=0, seed=1, verbose=False)
 info_b = gen.generate(start, max_tokens=60, temperature=0, seed=2, verbose=False)
-assert [step["token"] for step in info_a] == [step["token"] for step in info_b]  # the seed does not matter
+assert [step["token"] for step in info_a] == [step["token"] for step in info_b]  # the random seed does not matter
 by_hand = greedy_by_hand(start, 60)
 assert [gen.idx2token[i] for i in by_hand[len(gen.encode_prompt(start)):]] == [step["token"] for step in info_a]
-print("greedy by hand == generate(temperature=0), whatever the seed\n")
+print("greedy by hand == generate(temperature=0), whatever the random seed\n")
 print(f"T = 0 (greedy): {gen.text(by_hand)}")
 
 # %% [markdown]
@@ -329,20 +330,24 @@ for T in [0.5, 1.0, 1.5]:
     ending = "ended at <EOS>" if info[-1]["token"] == "<EOS>" else "stopped at 60 tokens"
     print(f"T = {T} ({len(info)} tokens, {ending}): {text}\n")
 
+counts = Counter(token for text in recipes for token in tokenize(text))
+print("times in the corpus: " + ", ".join(f"{word} {counts[word]}" for word in ["banana", "garlic", "chicken"]))
+
 # %% [markdown]
 # At $T = 0.5$ the text is fluent but runs on a pattern (add the garlic ... add the garlic ... add
 # the chicken ... add the catfish) and uses all 60 tokens. At $T = 1.0$, the distribution the model
 # learned, it is more varied, mostly grammatical, and ends by itself ("cool.", then `<EOS>`) after 45
 # tokens. At $T = 1.5$ rare words come in and the sentences fall apart ("a blender eyes around
 # nigerian jam"). None of the three is really a banana bread recipe: the title steers the first words
-# at most, and this small model (128 hidden units, trained on 3,271 recipes) soon drifts to the
-# savoury dishes that dominate its corpus.
+# at most, and this small model (128 hidden units, trained on 2,617 recipes) soon drifts to what its
+# corpus says most often: "garlic" and "chicken" each occur about ten times as often as "banana"
+# (the counts above).
 #
 # ## 4.7 Top-k and top-p
 #
-# Temperature reshapes the whole distribution but never removes a word, so at $T = 1$ thousands of
-# unlikely words still share a good part of the probability, and one of them gets drawn now and
-# then. Two common cuts fix that (neither is in the blog post; both are options of the package,
+# Temperature reshapes the whole distribution but never removes a word, so at $T = 1$ the thousands
+# of unlikely words keep their small shares, and now and then one of them is drawn (the "lobster" and
+# "catfish" above). Two common cuts fix that (neither is in the blog post; both are options of the package,
 # `SamplingOptions(temperature, top_k, top_p)`):
 #
 # - **top-k** keeps the $k$ most likely words and renormalises (divides by their sum, so they add up
@@ -409,8 +414,8 @@ print(f"\nhand-written top-k and top-p == SamplingOptions on {checked} real dist
 kept = {name: [int((SamplingOptions(float(T), top_p=0.9).probs(scores) > 0).sum()) for T in Ts]
         for name, scores in context_logits.items()}
 for name, scores in context_logits.items():
-    counts = [int((SamplingOptions(T, top_p=0.9).probs(scores) > 0).sum()) for T in [0.5, 1.0, 1.5]]
-    print(f"{name:>12}: top-p 0.9 keeps {counts[0]:>4} / {counts[1]:>4} / {counts[2]:>4} words at T = 0.5 / 1 / 1.5")
+    counts = [int((SamplingOptions(T, top_p=0.9).probs(scores) > 0).sum()) for T in [0.5, 1.0, 1.5, 2.0]]
+    print(f"{name:>12}: top-p 0.9 keeps " + " / ".join(f"{n:>4}" for n in counts) + " words at T = 0.5 / 1 / 1.5 / 2")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, counts in kept.items():
@@ -425,9 +430,10 @@ plt.show()
 # %% [markdown]
 # The same top-p = 0.9 keeps a single word where the model is sure ("°", at $T$ = 0.5 and 1; 8 at
 # 1.5), 2, 19 and 473 words after "preheat the oven to", and 27, 240 and 824 after "add the": it adapts
-# to the model's certainty, where top-k keeps the same number everywhere. Above $T \approx 1.5$ the
-# counts shoot up for every context: the flattened tail holds so much probability that thousands of
-# words are needed to reach 0.9, which is why top-p is usually paired with $T \le 1$.
+# to the model's certainty, where top-k keeps the same number everywhere. But it cannot undo a high
+# temperature: at $T = 2$ it keeps 814 to 2,022 words in every context, because the flattened tail
+# holds so much probability that hundreds of words are needed to reach 0.9. That is why top-p is
+# usually paired with $T \le 1$.
 #
 # ## 4.9 The book's tables: the five most likely next words
 #
@@ -515,7 +521,7 @@ for seed in range(3):
 #
 # **3. Change this: make the blog post's `probs ** (1 / T)` safe.** The cell below holds the blog
 # post's arithmetic. Rewrite `my_tempered` so that the check prints OK for every $T$, including
-# 0.005 (where the blog's version gives nan) and 0 (greedy).
+# 0.005 (where the blog post's version gives nan) and 0 (greedy).
 
 # %%
 def my_tempered(probs, temperature):

@@ -1,9 +1,10 @@
 """Notebook 6's generation panel in a real browser: JupyterLab and headless Chromium (Playwright).
 
 test_panel.py drives the panel from Python; this test checks what a learner sees: notebook 6 runs
-in JupyterLab, the panel renders, the Temperature slider moves, Generate writes text and draws the
-chart. It saves tests/artifacts/panel.png. Needs the ``dev`` extra (JupyterLab, Playwright) and Debian's
-chromium.
+in JupyterLab (its ten-line panel first, then the package's panel, on the pretrained model), the
+package's panel renders, the Temperature slider moves, Generate writes text and draws the chart. It
+saves tests/artifacts/panel.png, the README's docs/panel.png. Needs the ``dev`` extra (JupyterLab,
+Playwright) and Debian's chromium.
 """
 
 import os
@@ -46,9 +47,7 @@ def lab(tmp_path):
     """JupyterLab on a free local port, serving a copy of notebook 6; yields its base URL and token."""
     root = tmp_path / "notebooks"
     root.mkdir()
-    shutil.copy(NOTEBOOK, root)
-    if (NOTEBOOK.parent / "lstm_models").is_dir():  # notebook 5's model: no training in the kernel
-        shutil.copytree(NOTEBOOK.parent / "lstm_models", root / "lstm_models")
+    shutil.copy(NOTEBOOK, root)  # it uses the pretrained model: nothing to train, no other file needed
     with socket.socket() as sock:  # ask the OS for a free port
         sock.bind(("127.0.0.1", 0))
         port, token = sock.getsockname()[1], secrets.token_hex(16)
@@ -58,7 +57,7 @@ def lab(tmp_path):
         path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True)
         path.write_text(value)
-    env = dict(os.environ, LSTM_TUTORIAL_QUICK="1",  # without a checkpoint, train the quick preset
+    env = dict(os.environ, LSTM_TUTORIAL_QUICK="1",  # as under nbval (the notebook trains nothing either way)
                JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     log = tmp_path / "jupyter.log"
@@ -113,7 +112,8 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
             not_run = page.locator(".jp-CodeCell .jp-InputPrompt", has_text=re.compile(r"\[[ *]\]"))
             expect(not_run, "every cell should run (did one fail?)").to_have_count(0, timeout=120 * SECONDS)
 
-            # The panel (the outer VBox around the generated text) and its controls.
+            # The package's panel (the outer VBox around the generated text; the ten-line panel above it
+            # has no such text) and its controls.
             panel = page.locator(".widget-vbox", has=page.locator(".lstm-generated-text")).first
             generate = panel.get_by_role("button", name="Generate")
             expect(generate).to_be_visible()
