@@ -10,13 +10,17 @@
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
-# Setup: under Colab, install the course package from GitHub; elsewhere it is already installed.
+# Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
+# its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
+# for. Elsewhere it is already installed.
+import os
 import subprocess
 import sys
 
 REPO_URL = "https://github.com/lstm-tutorial/lstm-tutorial"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    source = os.environ.get("LSTM_TUTORIAL_INSTALL_FROM", f"git+{REPO_URL}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
 from lstm_tutorial import default_device

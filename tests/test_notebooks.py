@@ -10,17 +10,19 @@ import pytest
 
 from lstm_tutorial.course import REPO_URL
 
+INSTALL_FROM = "LSTM_TUTORIAL_INSTALL_FROM"  # .ci/run sets it for its Colab-like run
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 EXPECTED = ["01_tokens_and_embeddings", "02_lstm_and_hidden_state", "03_logits_softmax_loss",
-            "04_temperature_and_sampling", "05_training", "06_interactive_generation"]
+            "04_temperature_and_sampling", "05_training", "06_interactive_generation", "07_inside_the_trained_model"]
 
 
 def cells(notebook) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
 
 
-def test_the_six_notebooks_are_there():
+def test_the_seven_notebooks_are_there():
     assert [p.stem for p in SOURCES] == EXPECTED
 
 
@@ -47,4 +49,10 @@ def test_colab_badge_and_setup_cell_use_the_one_repository_url(source):
             f"/blob/main/notebooks/{source.stem}.ipynb"
     assert badge in notebook.cells[0].source
     setup = notebook.cells[1].source
+    assert setup.startswith("# NBVAL_IGNORE_OUTPUT: ")
     assert f'REPO_URL = "{REPO_URL}"' in setup and '"google.colab" in sys.modules' in setup
+    # CI's Colab-like run (.ci/run) installs from its checkout instead of GitHub, so this line really runs there.
+    assert f'os.environ.get("{INSTALL_FROM}", f"git+{{REPO_URL}}")' in setup
+    # The panel and tqdm's bars are standard ipywidgets, which Colab renders natively; Colab's custom
+    # widget manager is for third-party widgets and loads their code from a CDN: not needed, not called.
+    assert "enable_custom_widget_manager" not in setup

@@ -42,3 +42,39 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
 def test_the_bundled_corpus_ships_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "data/*.json" in config["tool"]["setuptools"]["package-data"]["lstm_tutorial"]
+
+
+def colab_versions() -> dict[str, str]:
+    """.ci/colab-versions.txt: what Google Colab preinstalls, as {name: version}."""
+    from packaging.utils import canonicalize_name
+
+    lines = (ROOT / ".ci" / "colab-versions.txt").read_text().splitlines()
+    pins = [line.split("#")[0].strip() for line in lines]
+    return {canonicalize_name(name): version for name, version in (pin.split("==") for pin in pins if pin)}
+
+
+def test_installing_the_package_in_colab_upgrades_nothing_colab_has():
+    """Colab imports ipywidgets (7.7.1) when the kernel starts: a requirement that its version does not
+    satisfy makes the setup cell's pip upgrade it and Colab ask for a restart before the course starts."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = {canonicalize_name(r.name): r for r in map(Requirement, project["dependencies"])}
+    # ipywidgets 7.7.1 in any case: Colab has shipped it since 2022, older runtime versions stay selectable.
+    assert requirements["ipywidgets"].specifier.contains("7.7.1"), f"{requirements['ipywidgets']} upgrades 7.7.1"
+    colab = colab_versions()
+    for name, requirement in requirements.items():
+        assert name in colab, f"{name} is not in .ci/colab-versions.txt: look up the version Colab has"
+        assert requirement.specifier.contains(colab[name], prereleases=True), (
+            f"{requirement} would upgrade Colab's {name} {colab[name]}: lower the floor")
+
+
+def test_environment_yml_has_the_same_floors_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    dependencies = (ROOT / "environment.yml").read_text().split("dependencies:")[1]
+    for requirement in project["dependencies"]:
+        conda_name = {v: k for k, v in CONDA_NAMES.items()}.get(_name(requirement), _name(requirement))
+        floor = requirement[len(_name(requirement)):].strip()
+        assert re.search(rf"^  - {re.escape(conda_name + floor)}\b", dependencies, re.M), (
+            f"environment.yml should ask for {conda_name}{floor}, as pyproject.toml does")
