@@ -10,8 +10,8 @@
 # compare the model we trained with the pretrained one that the other notebooks use. A last section
 # shows how the package makes the same step faster.
 #
-# The whole notebook takes 3 to 6 minutes on a 2-core CPU, depending on what else the CPU is doing. When the notebooks run as tests
-# (quick mode) it trains the small `quick` preset instead.
+# The whole notebook takes 2 to 6 minutes on a 2-core CPU, depending on what else the CPU is doing.
+# When the notebooks run as tests (quick mode) it trains the small `quick` preset instead.
 
 # %%
 # NBVAL_IGNORE_OUTPUT: the device depends on the machine.
@@ -177,8 +177,8 @@ def train_plain(model, batches, optimizer, clip=1.0):
     return losses, norms
 
 # %% [markdown]
-# We train the untrained model of section 5.2 with it for 120 batches (about a third of an epoch,
-# about a minute on a 2-core CPU; 40 when the notebooks run as tests). The training loss is measured
+# We train the untrained model of section 5.2 with it for 120 batches (about a third of an epoch, half
+# a minute to a minute on a 2-core CPU; 40 when the notebooks run as tests). The training loss is measured
 # with dropout on, on the batches the model is learning from. The **validation loss**, with
 # `evaluate_plain` on all 82 validation batches, is the fair number: recipes never trained on, dropout
 # off.
@@ -197,9 +197,9 @@ print(f"validation loss after {len(batches)} steps: {val_plain:.3f} nats, perple
 # %% [markdown]
 # The loss starts at $\log V$, falls below 6.5 nats within about a dozen steps, then slowly: by the
 # last steps it is near 5, below the unigram's 5.85 (in the run stored here the validation loss is
-# 5.08: the model already uses the context, but not yet as well as the bigram). Each step's loss is on a different batch, so the
-# curve is noisy. The right panel is the size of the whole gradient at each step, which the next
-# section uses.
+# 5.08: the model already uses the context, but not yet as well as the bigram). Each step's loss is
+# on a different batch, so the curve is noisy. The right panel is the size of the whole gradient at
+# each step, which the next section uses.
 
 # %%
 steps = range(1, len(losses) + 1)
@@ -313,8 +313,8 @@ assert sum(clipped_losses[-10:]) < sum(unclipped_losses[-10:])  # the clipped ru
 # step is at most $\eta c = 60$ long; the loss is back below guessing within five steps and keeps
 # falling. Not clipped, the step of length $60 \times \lVert g \rVert$ throws the weights far away,
 # where the gradients are larger still; the gradient norm passes 1,000, the loss climbs to more than
-# 10 times guessing's, and at step 30 it is still about twice guessing's. Clipping cannot undo a bad step; it keeps one large
-# gradient from becoming one huge step.
+# 10 times guessing's, and at step 30 it is still about twice guessing's. Clipping cannot undo a bad
+# step; it keeps one large gradient from becoming one huge step.
 
 # %% [markdown]
 # ## 5.6 Presets: one name for a whole set of settings
@@ -359,7 +359,7 @@ assert len(pretrained_history) - best_epoch == PRESETS["cpu"].patience
 # `Trainer` runs section 5.3's loop epoch after epoch, with everything around it: validation after
 # every epoch, a sample, the **history** (one record per epoch), checkpoints, early stopping and
 # resuming. The whole `cpu` run takes about ten minutes on a 2-core CPU (the cell above); here we keep
-# it to 2 epochs, 2 or 3 minutes, with `.updated(epochs=...)`, a copy of the preset with that one
+# it to 2 epochs, 1 to 3 minutes, with `.updated(epochs=...)`, a copy of the preset with that one
 # field changed. We train 1 epoch now and the second after a pretended crash (section 5.9). In quick
 # mode it is the `quick` preset, for the same 1 + 1 epochs.
 #
@@ -439,8 +439,8 @@ print("best.pt holds the epoch with the lowest validation loss")
 # rounds differently and lands a little further off. After 2 epochs the validation loss is about the
 # bigram's; the pretrained model ends 0.5 nats below it. The pretrained run went on to epoch 12: the
 # validation loss stopped improving after epoch 9 while the training loss kept falling, the sign that
-# the model starts to memorise its training recipes (**overfitting**); early stopping
-# ended the run 3 epochs later and kept epoch 9.
+# the model starts to memorise its training recipes (**overfitting**); early stopping ended the run 3
+# epochs later and kept epoch 9.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
@@ -638,15 +638,15 @@ plt.show()
 # of the batches' mean losses, so every batch counts the same, however many real target words it has.
 # How much more does one word of the batch with the fewest targets count than one word of the batch
 # with the most? Guess from what you know of the batches: 8 recipes each (2,617 training recipes, so
-# the last of the 328 batches holds 1), at most 200 targets per recipe, similar lengths together.
+# one of the 328 batches holds 1), at most 200 targets per recipe, similar lengths together.
 #
 # <details><summary>Solution</summary>
 #
 # The fullest batch is 8 recipes of 200 targets: 1,600. The emptiest, in this epoch's order, is not
 # the one-recipe batch but 8 very short recipes with 123 targets in all, so one of its words counts
-# 13 times as much as one word of the fullest batch. Over a whole epoch the two means come out close, but only the mean
-# per word is the number perplexity is defined on, which is why the package's `train_epoch` and
-# `evaluate_plain` above sum the losses and divide by the number of targets.
+# 13 times as much as one word of the fullest batch. Only the mean per word is the number perplexity is
+# defined on, which is why the package's `train_epoch` and `evaluate_plain` above sum the losses and
+# divide by the number of targets.
 #
 # </details>
 
@@ -681,23 +681,27 @@ except ValueError as error:
 # **4. Change this, what happens?** Train the fresh model of section 5.3 again with
 # `dropout_rate=0.3` instead of 0.1 (notebook 2: dropout zeroes that share of the LSTM's outputs
 # while training). Predict: after the same 120 steps, will the training loss and the validation loss
-# be lower or higher than with 0.1? Copy section 5.3's cells and change the one number (it takes a
-# minute).
+# be lower or higher than with 0.1? Copy section 5.3's cells and change the one number (each run
+# takes up to a minute).
 #
 # <details><summary>Solution</summary>
 #
-# Both a little higher: on this machine the mean training loss of the last 20 steps was 5.23 against
-# 5.16, and the validation loss 5.14 against 5.11. More dropout makes every step noisier, which
-# slows learning. What it buys is less overfitting, and there is none yet after a third of an epoch:
-# validation is still as low as training. Its benefit, if any, could show only after epoch 9 of the
-# full run, where the pretrained run's validation loss stopped improving; that takes a full run to
-# find out.
+# Both a little higher. Run from the same seed, so that only the dropout rate differs, the code below
+# gave on this machine a mean training loss over the last 20 steps of 5.23 with 0.3 against 5.16 with
+# 0.1, and validation losses of 5.14 against 5.11. (The 0.1 run lands a little away from section
+# 5.3's 5.08: there, iterating the data loaders drew random numbers between the seed and the
+# training, so the dropout masks differ.) More dropout makes every step noisier, which slows
+# learning. What it buys is less overfitting, and there is none yet after a third of an epoch: the
+# validation loss is still below the training loss. Its benefit, if any, could show only after epoch
+# 9 of the full run, where the pretrained run's validation loss stopped improving; that takes a full
+# run to find out.
 #
 # ```python
-# torch.manual_seed(0)
-# model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128, dropout_rate=0.3).to(device)
-# losses, norms = train_plain(model, batches, torch.optim.Adam(model.parameters(), lr=cpu.learning_rate))
-# print(sum(losses[-20:]) / 20, evaluate_plain(model, val_loader))
+# for rate in (0.1, 0.3):
+#     torch.manual_seed(0)
+#     model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128, dropout_rate=rate).to(device)
+#     losses, norms = train_plain(model, batches, torch.optim.Adam(model.parameters(), lr=cpu.learning_rate))
+#     print(f"dropout {rate}: training {sum(losses[-20:]) / 20:.2f}, validation {evaluate_plain(model, val_loader):.2f}")
 # ```
 #
 # </details>
