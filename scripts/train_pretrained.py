@@ -1,13 +1,13 @@
 """Train the model shipped in the package, and write it to lstm_tutorial/pretrained/.
 
-    python scripts/train_pretrained.py              # about 15 minutes on a 2-core CPU
+    python scripts/train_pretrained.py              # about 10 minutes on a 2-core CPU
 
 If the run folder already holds a ``last.pt`` of the same preset, the run is
 resumed (to its end) instead of started again.
 
 Trains the ``cpu`` preset (the book's architecture: embedding 100, hidden 128,
 vocabulary 10,000) on the default corpus with early stopping, then stores the
-best epoch's weights in float16 (about 5 MB) with the command, the corpus
+best epoch's weights in float16 (4.1 MB) with the command, the corpus
 fingerprint and the validation loss recomputed in float32 from the stored
 weights, which tests/test_pretrained.py checks.
 """
