@@ -1,45 +1,70 @@
-"""Speed of lstm_tutorial against the seed's way, measured in one run on one machine.
+"""Speed of lstm_tutorial against the blog post's way, measured in one run on one machine.
 
-    python benchmarks/benchmark.py            # the full comparison (a few minutes on a 2-core CPU)
-    python benchmarks/benchmark.py --epochs 1 # shorter
-    python benchmarks/benchmark.py --data full_format_recipes.json   # (b) on other recipes
+    python benchmarks/benchmark.py               # everything (about 25 minutes on one core of an AMD EPYC)
+    python benchmarks/benchmark.py --epochs 1    # shorter
+    python benchmarks/benchmark.py --threads 2   # another thread count (default: 1)
+    python benchmarks/benchmark.py --data full_format_recipes.json   # (c) on other recipes
 
-(a) Generation: 500 new tokens with the book's model sizes (vocabulary 10,000,
-    embedding 100, hidden 128). The seed re-runs the model over the whole text
-    for every new token; lstm_tutorial reads the prompt once and carries the
-    LSTM state.
-(b) Training: non-padding target tokens per second on the bundled corpus with
-    the book's sizes (max_len 200, batch 32, Adam 1e-3). The seed's loop gets
-    the book's data: every recipe padded to 200 tokens. lstm_tutorial batches
-    recipes of similar length and pads each batch only to its longest, then
-    computes the output layer and the loss only for real targets, in chunks
-    that stay in the CPU's cache (same loss and gradients as the seed's lines).
-    Both train the same number of epochs from the same initial weights; the
-    validation loss (per target word, same validation recipes) is printed
-    beside the speed, so a faster loop that learns less would show.
+All at the book's model sizes (vocabulary 10,000, embedding 100, hidden 128).
+The thread count is pinned and printed, with the machine's load average. It
+is 1 by default: on a 2-core machine where another job held a core, two
+threads waited on each other and trained 2 to 5 times slower than one.
+Every comparison runs its contenders in turns (interleaved, the order rotating),
+after a warm-up, so a slow moment of a shared machine hits all of them; each
+time is the median of the repeats, with the fastest and slowest beside it,
+and each speed-up is the median of the per-turn ratios.
 
-The seed's code below is copied from the blog post (comments translated),
-changed only where noted.
+(a) Generation: 100 new tokens (the default length) and 500. The blog's
+    generator re-runs the model over the whole text for every new token;
+    the package reads the prompt once and carries the LSTM state.
+(b) The panel's Step button: one word added to the text, the text and the
+    next-word chart redrawn (and, apart, the generator's step alone).
+(c) Training: real (non-padding) target tokens per second, epoch by epoch,
+    on the default corpus (batch 32, max_len 200, Adam 1e-3), for three
+    loops from the same initial weights, which take turns batch by batch
+    (the blog's train() is handed one batch at a time for that):
+    - the blog's loop, copied from the post: every recipe padded to 200
+      tokens, logits for every position, float32;
+    - the package in float32 (``mixed_precision=False``): recipes of similar
+      length batched together and padded only to the longest, the output
+      layer and the loss only for real targets, a chunk of rows at a time;
+    - the package in bfloat16 (the default on CPUs with native bfloat16):
+      the same, with the LSTM and the output layer's matrix products in
+      bfloat16, float32 weights and a float32 loss.
+    The validation loss of each after the same epochs (float32 evaluation,
+    the same validation recipes) is printed beside the speed, so a faster
+    loop that learns less would show.
+    The corpus has fewer than 10,000 distinct words, so the vocabulary is
+    every word of the corpus and of the held-out recipes, then unused
+    placeholder words up to 10,000: the output layer has the book's 10,000
+    rows, and the placeholders, which never occur, only have to be learned
+    as unlikely.
+
+The blog's code below is copied from the post (comments translated), changed
+only where noted.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import itertools
+import os
+import platform
 import statistics
 import time
 
 import torch
-from torch import nn
 
-from lstm_tutorial import LSTMLM, TextGenerator, Vocab, evaluate, load_recipes, make_dataloaders, train
-from lstm_tutorial.data import encode_recipes
+from lstm_tutorial import LSTMLM, TextGenerator, Vocab, load_recipes, make_dataloaders
+from lstm_tutorial import training
+from lstm_tutorial.blog import initialize_model
 
 BOOK = {"vocab_size": 10000, "embedding_dim": 100, "hidden_dim": 128, "max_len": 200, "batch_size": 32}
 
 
-# --- the seed's generator (PyTorchTextGenerator.generate), printing removed ---------------------------
-def seed_generate(model, idx2token, token2idx, device, start_prompt, max_tokens=100, temperature=1.0):
+# --- the blog's generator (PyTorchTextGenerator.generate), printing removed ---------------------------
+def blog_generate(model, idx2token, token2idx, device, start_prompt, max_tokens=100, temperature=1.0):
     model.eval()
     tokens = [token2idx.get(word, token2idx["<UNK>"]) for word in start_prompt.lower().split()]
     info = []
@@ -49,7 +74,7 @@ def seed_generate(model, idx2token, token2idx, device, start_prompt, max_tokens=
             logits, _ = model(x)
             next_token_logits = logits[0, -1, :]
             probs = torch.softmax(next_token_logits, dim=0)
-            probs = probs ** (1 / temperature)  # the seed's sample_from
+            probs = probs ** (1 / temperature)  # the blog's sample_from
             probs = probs / probs.sum()
             next_token = torch.multinomial(probs, 1).item()
             current_prompt = " ".join([idx2token[idx] for idx in tokens])
@@ -60,8 +85,8 @@ def seed_generate(model, idx2token, token2idx, device, start_prompt, max_tokens=
     return info
 
 
-# --- the seed's train() ---------------------------------------------------------------------------------
-def seed_train(model, train_loader, criterion, optimizer, device):
+# --- the blog's train() ---------------------------------------------------------------------------------
+def blog_train(model, train_loader, criterion, optimizer, device):
     model.train()
     epoch_loss = 0
     for x, y in train_loader:
@@ -85,85 +110,221 @@ def book_padded_batches(sequences: list[list[int]], batch_size: int, max_len: in
     return [(padded[idx, :-1], padded[idx, 1:]) for idx in order.split(batch_size)]
 
 
-def benchmark_generation(tokens: int, repeats: int) -> float:
+# --- measuring ------------------------------------------------------------------------------------------
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def pin_threads(threads: int) -> None:
+    """One thread count for every operator, so runs compare like with like."""
+    torch.set_num_threads(threads)
+
+
+def book_vocabulary(texts: list[str], heldout: list[str] | None = None) -> tuple[Vocab, str]:
+    """A 10,000-word vocabulary: the words of ``texts`` and ``heldout``, then unused placeholders."""
+    vocab = Vocab.build(list(texts) + list(heldout or []), BOOK["vocab_size"])
+    placeholders = [f"<unused-{i}>" for i in range(BOOK["vocab_size"] - len(vocab))]
+    how = f"{len(vocab) - 3:,} words" + (f" + {len(placeholders):,} unused placeholders" if placeholders else "")
+    return Vocab(vocab.idx2token + placeholders), how
+
+
+def interleaved(runs: dict, repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Seconds of each run, ``repeats`` times, in turns whose order rotates, after ``warmup`` untimed turns."""
+    for _ in range(warmup):
+        for run in runs.values():
+            run()
+    names = list(runs)
+    times = {name: [] for name in names}
+    for turn in range(repeats):
+        for name in names[turn % len(names):] + names[: turn % len(names)]:
+            start = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def spread(values: list[float], scale: float = 1.0, fmt: str = "{:.1f}") -> str:
+    """``median (fastest-slowest)`` of ``values`` times ``scale``."""
+    low, high = min(values) * scale, max(values) * scale
+    return f"{fmt.format(statistics.median(values) * scale)} ({fmt.format(low)}-{fmt.format(high)})"
+
+
+def paired_ratio(slow: list[float], fast: list[float]) -> list[float]:
+    """Per turn, how many times faster ``fast`` was than ``slow``."""
+    return [s / f for s, f in zip(slow, fast)]
+
+
+# --- (a) and (b) ------------------------------------------------------------------------------------------
+def generation_model() -> tuple[LSTMLM, Vocab]:
     vocab = Vocab(["<PAD>", "<UNK>", "<EOS>"] + [f"word{i}" for i in range(BOOK["vocab_size"] - 3)])
     torch.manual_seed(0)
     model = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"]).eval()
-    with torch.no_grad():  # never stop early, so both write exactly `tokens` words
+    with torch.no_grad():  # never stop early, so both write exactly the tokens asked for
         model.fc.bias[[vocab.pad_idx, vocab.eos_idx]] = -1e9
-    generator = TextGenerator.from_vocab(model, vocab, "cpu")
+    return model, vocab
+
+
+def benchmark_generation(lengths: list[int], repeats: int) -> dict[int, float]:
+    model, vocab = generation_model()
+    generator = TextGenerator(model, vocab, "cpu")
     prompt = "word1 word2"
+    speedups = {}
+    for tokens in lengths:
+        runs = {
+            "blog's way (re-run the whole text)":
+                lambda: blog_generate(model, vocab.idx2token, vocab.token2idx, "cpu", prompt, max_tokens=tokens),
+            "package (carried state)": lambda: generator.generate(prompt, max_tokens=tokens, verbose=False),
+        }
+        assert all(len(run()) == tokens for run in runs.values())
+        times = interleaved(runs, repeats)
+        print(f"  {tokens} tokens, ms (median, fastest-slowest of {repeats}):")
+        for name, measured in times.items():
+            print(f"    {name:38s} {spread(measured, 1000):>26s}")
+        ratios = paired_ratio(*times.values())
+        speedups[tokens] = statistics.median(ratios)
+        print(f"    speed-up (median, lowest-highest per turn) {spread(ratios, fmt='{:.1f}'):>17s}")
+    return speedups
 
-    def ours():
-        return generator.generate(prompt, max_tokens=tokens, verbose=False)
 
-    def seed_way():
-        return seed_generate(model, vocab.idx2token, vocab.token2idx, "cpu", prompt, max_tokens=tokens)
+def benchmark_step(steps: int) -> None:
+    from lstm_tutorial.panel import GenerationPanel
+    from lstm_tutorial.sampling import SamplingOptions
 
-    assert len(ours()) == len(seed_way()) == tokens
-    runs = {"seed (re-run the whole prefix)": seed_way, "lstm_tutorial (carried state)": ours}
-    times = {name: [] for name in runs}
-    for _ in range(repeats):  # interleaved, so a slow moment of the machine hits both
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
+    model, vocab = generation_model()
+    generator = TextGenerator(model, vocab, "cpu")
+    panel = GenerationPanel(generator)
+    panel.prompt.value = "word1 word2"
+    state = generator.prefill("word1 word2")
+    rng = generator.random_generator(0)
+    runs = {"Step button (word, text and chart)": panel.step,
+            "the generator's step alone": lambda: generator.step(state, SamplingOptions(), rng)}
+    times = interleaved(runs, steps, warmup=2)
+    print(f"  ms per step (median, fastest-slowest of {steps}):")
     for name, measured in times.items():
-        print(f"  {name:34s} {statistics.median(measured) * 1000:9.1f} ms for {tokens} tokens "
-              f"(median of {repeats}, fastest {min(measured) * 1000:.1f})")
-    seed_time, our_time = (statistics.median(measured) for measured in times.values())
-    return seed_time / our_time
+        print(f"    {name:38s} {spread(measured, 1000):>26s}")
 
 
-def benchmark_training(epochs: int, data: str | None) -> tuple[float, float, float]:
+# --- (c) ---------------------------------------------------------------------------------------------------
+def benchmark_training(epochs: int, data: str | None) -> dict:
     texts = load_recipes(data, verbose=False)
-    vocab = Vocab.build(texts, BOOK["vocab_size"])
+    vocab, how = book_vocabulary(texts, load_recipes("heldout", verbose=False) if data is None else None)
     train_loader, val_loader = make_dataloaders(texts, vocab, BOOK["max_len"], BOOK["batch_size"], seed=42)
     real_tokens = sum(len(seq) - 1 for seq in train_loader.dataset)
-    print(f"  {len(texts)} recipes; real tokens fill {real_tokens / (len(train_loader.dataset) * BOOK['max_len']):.0%} "
-          f"of the book's {BOOK['max_len']}-token rows")
+    print(f"  {len(texts):,} recipes ({len(train_loader.dataset):,} for training), vocabulary {len(vocab):,} "
+          f"({how}); real tokens fill {real_tokens / (len(train_loader.dataset) * BOOK['max_len']):.0%} of the "
+          f"book's {BOOK['max_len']}-token rows")
+    bf16 = training.autocast_dtype("cpu")
+    if bf16 is None:
+        print("  this CPU has no native bfloat16: the third loop runs in float32 too")
 
     torch.manual_seed(0)
-    initial = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"])
-    criterion = nn.CrossEntropyLoss(ignore_index=0)
-    results = {}
-    for name in ["seed (fixed padding to 200)", "lstm_tutorial (no padding, chunked)"]:
-        model = copy.deepcopy(initial)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        seconds = 0.0
-        for epoch in range(epochs):
-            torch.manual_seed(epoch)  # same dropout draws for both
+    model, criterion, optimizer = initialize_model(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"],
+                                                   device="cpu")  # the blog's model, loss and optimizer
+    initial = copy.deepcopy(model.state_dict())
+
+    def fresh_package_model():
+        package_model = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"])
+        package_model.load_state_dict(initial)
+        return package_model, torch.optim.Adam(package_model.parameters(), lr=1e-3)
+
+    # name -> (model, optimizer, dtype); dtype "blog" means the blog's loop
+    loops = {"blog's loop (padding to 200, float32)": (model, optimizer, "blog"),
+             "package, float32": (*fresh_package_model(), None),
+             "package, bfloat16": (*fresh_package_model(), bf16)}
+
+    def epoch_batches(dtype, epoch):
+        """The batches of one epoch: the book's padded rows for the blog, the package's loader otherwise."""
+        if dtype == "blog":
+            return book_padded_batches(train_loader.dataset, BOOK["batch_size"], BOOK["max_len"], epoch)
+        train_loader.batch_sampler.set_epoch(epoch)
+        return list(train_loader)
+
+    def train_step(model, optimizer, dtype, batch):
+        if dtype == "blog":
+            blog_train(model, [batch], criterion, optimizer, "cpu")
+        else:
+            training.train_epoch(model, [batch], optimizer, "cpu", vocab.pad_idx, 1.0, dtype, progress=False)
+
+    # Warm-up: two batches of each, on throw-away copies.
+    for loop_model, _, dtype in loops.values():
+        scratch = copy.deepcopy(loop_model)
+        scratch_optimizer = torch.optim.Adam(scratch.parameters(), lr=1e-3)
+        for batch in epoch_batches(dtype, 0)[:2]:
+            train_step(scratch, scratch_optimizer, dtype, batch)
+
+    # The loops take turns batch by batch (in a rotating order), so that a busy moment of the
+    # machine slows all three alike; an epoch's time is its batches' times plus making its batches.
+    names = list(loops)
+    seconds = {name: [] for name in names}
+    for epoch in range(epochs):
+        batches = {}
+        for name in names:
             start = time.perf_counter()
-            if name.startswith("seed"):
-                batches = book_padded_batches(train_loader.dataset, BOOK["batch_size"], BOOK["max_len"], epoch)
-                seed_train(model, batches, criterion, optimizer, "cpu")
-            else:
-                train_loader.batch_sampler.set_epoch(epoch)
-                train(model, train_loader, criterion, optimizer, epoch, "cpu", progress=False)
-            seconds += time.perf_counter() - start
-        val_loss = evaluate(model, val_loader, criterion, "cpu")
-        results[name] = (real_tokens * epochs / seconds, val_loss)
-        print(f"  {name:34s} {results[name][0]:9,.0f} target tokens/s | val loss after {epochs} epochs "
-              f"{val_loss:.4f}")
-    (seed_speed, seed_loss), (our_speed, our_loss) = results.values()
-    return our_speed / seed_speed, seed_loss, our_loss
+            batches[name] = epoch_batches(loops[name][2], epoch)
+            seconds[name].append(time.perf_counter() - start)
+        for turn, step_batches in enumerate(itertools.zip_longest(*batches.values())):
+            for index in [(turn + k) % len(names) for k in range(len(names))]:
+                name, batch = names[index], step_batches[index]
+                if batch is not None:
+                    start = time.perf_counter()
+                    train_step(*loops[name], batch)
+                    seconds[name][-1] += time.perf_counter() - start
+    val_losses = {name: training.evaluate_loss(model, val_loader, "cpu", vocab.pad_idx)
+                  for name, (model, _, _) in loops.items()}
+    print(f"  real target tokens per second, per epoch (median, slowest-fastest of {epochs}), and validation "
+          f"loss after {epochs} epoch{'s' * (epochs > 1)}:")
+    for name in names:
+        speeds = [real_tokens / s for s in seconds[name]]
+        print(f"    {name:38s} {spread(speeds, fmt='{:,.0f}'):>24s} tokens/s | val loss {val_losses[name]:.4f}")
+    blog, fp32, bf = (seconds[name] for name in names)
+    return {
+        "bf16 vs blog": statistics.median(paired_ratio(blog, bf)),
+        "bf16 vs float32": statistics.median(paired_ratio(fp32, bf)),
+        "float32 vs blog": statistics.median(paired_ratio(blog, fp32)),
+        "val": dict(zip(["blog", "float32", "bfloat16"], val_losses.values())),
+    }
+
+
+def check(value: float, target: float) -> str:
+    return "met" if value >= target else "NOT MET"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tokens", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default: 1)")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[100, 500], help="tokens to generate")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of each generation")
+    parser.add_argument("--steps", type=int, default=30, help="Step presses to time")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--data", help="recipes for (b) (default: the bundled corpus)")
+    parser.add_argument("--data", help="recipes for (c) (default: the default corpus)")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"(a) generating {args.tokens} tokens, book sizes")
-    generation_ratio = benchmark_generation(args.tokens, args.repeats)
-    print(f"(b) training {args.epochs} epochs on {args.data or 'the bundled corpus'}, book sizes")
-    training_ratio, seed_loss, our_loss = benchmark_training(args.epochs, args.data)
-    print(f"generation speed-up: {generation_ratio:.1f}x (target >= 20x)")
-    print(f"training speed-up:   {training_ratio:.2f}x (target >= 1.5x), "
-          f"val loss {our_loss:.4f} vs seed {seed_loss:.4f} ({'no worse' if our_loss <= seed_loss else 'WORSE'})")
+    pin_threads(args.threads)
+    print(f"torch {torch.__version__}, {cpu_name()}, {os.cpu_count()} cores, "
+          f"{torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)} (pinned); load average at start "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"precision: {training.describe_precision(torch.device('cpu'), training.autocast_dtype('cpu'), True)}")
+    print("(a) generation, book sizes")
+    generation = benchmark_generation(args.lengths, args.repeats)
+    print("(b) the panel's Step, book sizes")
+    benchmark_step(args.steps)
+    print(f"(c) training {args.epochs} epoch{'s' * (args.epochs > 1)} on {args.data or 'the default corpus'}, book sizes")
+    result = benchmark_training(args.epochs, args.data)
+    val = result["val"]
+    difference = val["bfloat16"] / val["float32"] - 1
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    print("summary (speed-ups: median of the per-turn ratios)")
+    for tokens, speedup in generation.items():
+        print(f"  generation, {tokens} tokens: {speedup:.1f}x the blog's way (target >= 20x: {check(speedup, 20)})")
+    print(f"  training, bfloat16: {result['bf16 vs blog']:.2f}x the blog's loop (target >= 3.5x: "
+          f"{check(result['bf16 vs blog'], 3.5)}), {result['bf16 vs float32']:.2f}x the package's float32 "
+          f"(target >= 1.6x: {check(result['bf16 vs float32'], 1.6)})")
+    print(f"  training, float32: {result['float32 vs blog']:.2f}x the blog's loop")
+    print(f"  val loss: bfloat16 {val['bfloat16']:.4f} vs float32 {val['float32']:.4f} ({difference:+.2%}, "
+          f"target within 1%: {'met' if abs(difference) <= 0.01 else 'NOT MET'}); blog's loop {val['blog']:.4f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Shared fixtures: a tiny corpus and a tiny trained model, made once per test session."""
 
+import os
+
 import pytest
 import torch
 
@@ -23,7 +25,14 @@ def recipes() -> list[str]:
     return load_recipes(verbose=False)
 
 
-@pytest.fixture(scope="session")
+def _once_per_session_except_under_mutmut(fixture_name, config) -> str:
+    """mutmut (scripts/mutation_test.py) records which tests run which function and runs only
+    those against each mutant; code run while making a session fixture would be credited to
+    the first test that asked for it alone. Under mutmut each test makes its own tiny run."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "session"
+
+
+@pytest.fixture(scope=_once_per_session_except_under_mutmut)
 def trained(tmp_path_factory, recipes):
     """A Trainer that has run two tiny epochs and saved last.pt, best.pt and metrics.json."""
     out_dir = tmp_path_factory.mktemp("tiny_run")

@@ -1,4 +1,7 @@
+import io
 import os
+import stat
+from pathlib import Path
 
 import pytest
 import torch
@@ -29,22 +32,53 @@ def test_a_checkpoint_loads_with_weights_only(trained):
     assert len(checkpoint["weights_sha256"]) == 64
 
 
-def test_loading_uses_weights_only(trained, monkeypatch):
+def test_loading_uses_weights_only_onto_the_cpu(trained, monkeypatch):
     calls = []
     real_load = torch.load
 
     def spy(*args, **kwargs):
-        calls.append(kwargs.get("weights_only"))
+        calls.append(kwargs)
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, "load", spy)
     load_checkpoint(trained.out_dir / "last.pt")
-    assert calls == [True]
+    assert calls == [{"map_location": "cpu", "weights_only": True}]  # a GPU run's file loads on any machine
+
+
+@pytest.mark.parametrize("error, reason", [(RuntimeError("PytorchStreamReader failed\nmore detail"),
+                                            "PytorchStreamReader failed"), (RuntimeError(), "RuntimeError")])
+def test_why_a_file_is_unreadable_is_said_in_one_line(trained, monkeypatch, error, reason):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(torch, "load", fail)
+    path = trained.out_dir / "last.pt"
+    assert one_line_error(load_checkpoint, path) == \
+        f"{path} is not a readable checkpoint (truncated or not a torch file?): {reason}"
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothing.pt"):
         load_checkpoint(tmp_path / "nothing.pt")
+
+
+ran_on_load = []
+
+
+class CodeOnLoad:
+    """A pickled object that runs a function when unpickled (here a harmless one)."""
+
+    def __reduce__(self):
+        return ran_on_load.append, ("code ran while loading",)
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_without_running_it(trained, tmp_path):
+    checkpoint = torch.load(trained.out_dir / "last.pt", weights_only=True)
+    checkpoint["note"] = CodeOnLoad()
+    torch.save(checkpoint, tmp_path / "trojan.pt")
+    with pytest.raises(ValueError, match="trojan.pt is not a readable checkpoint"):
+        load_checkpoint(tmp_path / "trojan.pt")
+    assert ran_on_load == []
 
 
 def test_truncated_file(trained, tmp_path):
@@ -90,18 +124,49 @@ def test_flipped_bytes_inside_the_weights_are_refused(trained, tmp_path):
         load_checkpoint(damaged)
 
 
-def test_a_checkpoint_without_its_vocabulary_is_one_clear_error(trained, tmp_path):
-    path = saved_copy(trained, tmp_path, change=lambda c: c.pop("vocab"))
-    with pytest.raises(ValueError, match="copy.pt is incomplete: it has no vocab$"):
-        load_model(path, "cpu")
+def one_line_error(call, *args) -> str:
+    with pytest.raises(ValueError) as error:
+        call(*args)
+    message = str(error.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+@pytest.mark.parametrize("key", ["vocab", "config", "model_state_dict"])
+def test_a_checkpoint_missing_what_a_model_needs_is_one_clear_error(trained, tmp_path, key):
+    path = saved_copy(trained, tmp_path, change=lambda c: c.pop(key))
+    assert one_line_error(load_model, path, "cpu") == f"{path} is incomplete: it has no {key}"
+
+
+def test_every_missing_key_is_named(trained, tmp_path):
+    def strip(checkpoint):
+        del checkpoint["config"], checkpoint["vocab"]
+
+    path = saved_copy(trained, tmp_path, change=strip)
+    assert one_line_error(load_checkpoint, path) == f"{path} is incomplete: it has no config, vocab"
 
 
 def test_weights_that_do_not_fit_the_config(trained, tmp_path):
     def widen(checkpoint):
         checkpoint["config"]["hidden_dim"] += 1
 
-    with pytest.raises(ValueError, match=r"do not fit the model its config describes \(Error"):
-        load_generator(saved_copy(trained, tmp_path, change=widen), "cpu")
+    path = saved_copy(trained, tmp_path, change=widen)
+    message = one_line_error(load_generator, path, "cpu")
+    assert message.startswith(f"{path}: its weights do not fit the model its config describes (Error")
+
+
+def test_a_config_or_vocabulary_that_is_not_valid(trained, tmp_path):
+    def break_vocab(checkpoint):
+        checkpoint["vocab"] = ["soup", "<PAD>", "<UNK>", "<EOS>"]
+
+    message = one_line_error(load_model, saved_copy(trained, tmp_path, change=break_vocab), "cpu")
+    assert "its config or vocabulary is not valid (a vocabulary must start with" in message
+
+    def break_config(checkpoint):
+        checkpoint["config"]["hidden_dim"] = 0
+
+    message = one_line_error(load_model, saved_copy(trained, tmp_path, change=break_config), "cpu")
+    assert "its config or vocabulary is not valid (hidden_dim must be a whole number >= 1, got 0)" in message
 
 
 def test_load_generator_rebuilds_the_same_model(trained):
@@ -116,6 +181,9 @@ def test_export_stores_half_precision_and_loads_as_float32(trained, tmp_path):
     raw = load_checkpoint(exported)
     assert raw["model_state_dict"]["fc.weight"].dtype == torch.float16
     assert raw["command"] == "train --preset quick" and "optimizer_state_dict" not in raw
+    last = load_checkpoint(trained.out_dir / "last.pt")
+    for key in ("config", "vocab", "epoch", "val_loss", "corpus_fingerprint"):  # what the model card needs
+        assert raw[key] == last[key], key
     model, vocab, _ = load_model(exported, "cpu")
     assert model.fc.weight.dtype == torch.float32
     torch.testing.assert_close(model.fc.weight, trained.model.fc.weight, atol=1e-3, rtol=1e-3)
@@ -125,17 +193,39 @@ def test_saving_is_atomic_a_crash_mid_write_keeps_the_old_file(trained, tmp_path
     target = saved_copy(trained, tmp_path, name="last.pt")
     before = target.read_bytes()
     real_save = torch.save
+    written_to = []
 
-    def crash_after_writing_half(obj, file, *args, **kwargs):
-        real_save(obj, file, *args, **kwargs)
-        file.truncate(100)  # something is already on disk when the crash comes
+    def crash_after_writing_a_little(obj, file, *args, **kwargs):
+        """Write the first 100 bytes of the checkpoint where torch.save was told to, then fail."""
+        written_to.extend(sorted(set(tmp_path.iterdir()) - {target}))  # the files beside the target, mid-write
+        buffer = io.BytesIO()
+        real_save(obj, buffer, *args, **kwargs)
+        if hasattr(file, "write"):
+            file.write(buffer.getvalue()[:100])
+        else:
+            Path(file).write_bytes(buffer.getvalue()[:100])
         raise OSError("disk full")
 
-    monkeypatch.setattr(torch, "save", crash_after_writing_half)
+    monkeypatch.setattr(torch, "save", crash_after_writing_a_little)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(load_checkpoint(target), target)
     assert target.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["last.pt"]  # no temporary file left
+    # it was written to a hidden temporary file beside the target: renaming it is then atomic
+    (temporary,) = written_to
+    assert temporary.parent == tmp_path and temporary.name.startswith(".last.pt.") and temporary.suffix == ".tmp"
+
+
+def test_a_new_checkpoint_is_whole_or_absent(trained, tmp_path, monkeypatch):
+    def crash(obj, file, *args, **kwargs):
+        file.write(b"PK")  # the start of a zip file
+        raise KeyboardInterrupt  # Ctrl-C or a Colab disconnect mid-save
+
+    checkpoint = load_checkpoint(trained.out_dir / "last.pt")
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(checkpoint, tmp_path / "best.pt")
+    assert os.listdir(tmp_path) == []
 
 
 def test_metrics_are_written_atomically_too(tmp_path, monkeypatch):
@@ -156,3 +246,19 @@ def test_a_folder_that_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "taken").write_text("a file")
     with pytest.raises(ValueError, match="taken is a file, not a folder"):
         save_checkpoint({"epoch": 1}, tmp_path / "taken" / "last.pt")
+
+
+def test_models_load_on_the_device_asked_for_else_the_default(trained, monkeypatch):
+    """"meta" stands in for a second device (a GPU) on machines that have only a CPU."""
+    monkeypatch.setattr(checkpoints, "default_device", lambda: torch.device("meta"))
+    path = trained.out_dir / "last.pt"
+    assert load_model(path)[0].fc.weight.is_meta
+    assert load_model(path, "meta")[0].fc.weight.is_meta and load_model(path, "cpu")[0].device.type == "cpu"
+    assert load_generator(path, "meta").model.fc.weight.is_meta
+    assert load_generator(path, "cpu").device.type == "cpu"
+
+
+def test_checkpoints_are_ordinary_files_in_folders_made_as_needed(trained, tmp_path):
+    path = saved_copy(trained, tmp_path, name="runs/first/last.pt")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, like any file saved from Python
+    assert load_checkpoint(path)["epoch"] == 2

@@ -3,9 +3,13 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
+
+from lstm_tutorial.cli import main
 
 TINY_FLAGS = ["--preset", "quick", "--max-recipes", "40", "--vocab-size", "300", "--embedding-dim", "8",
               "--hidden-dim", "8", "--max-len", "30", "--epochs", "2", "--no-progress"]
@@ -68,69 +72,97 @@ def test_evaluate_prints_loss_and_perplexity(run_dir):
     assert "all loss" in plain.stdout and "perplexity" in plain.stdout
 
 
-def _bad_files(tmp_path, run_dir):
-    empty = tmp_path / "empty.json"
-    empty.write_text("")
-    malformed = tmp_path / "malformed.json"
-    malformed.write_text("[{")
-    useless = tmp_path / "useless.json"
-    useless.write_text("[{}]")
-    truncated = tmp_path / "truncated.pt"
-    truncated.write_bytes((run_dir / "best.pt").read_bytes()[:5000])
-    foreign = tmp_path / "foreign.pt"
-    foreign.write_bytes(b"not a checkpoint")
-    return empty, malformed, useless, truncated, foreign
+@pytest.fixture(scope="module")
+def bad(run_dir, tmp_path_factory):
+    """Files a learner might wrongly pass, by name: bad.empty, bad.truncated, bad.a_file..."""
+    folder = tmp_path_factory.mktemp("bad_input")
+    files = {"empty.json": "", "malformed.json": "[{", "useless.json": "[{}]", "foreign.pt": "not a checkpoint",
+             "a_file": "not a folder"}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    (folder / "truncated.pt").write_bytes((run_dir / "best.pt").read_bytes()[:5000])
+    checkpoint = torch.load(run_dir / "best.pt", weights_only=True)
+    data = bytearray((run_dir / "best.pt").read_bytes())
+    start = bytes(data).find(checkpoint["model_state_dict"]["fc.weight"].numpy().tobytes()[:64])  # stored raw
+    data[start + 40 : start + 44] = bytes(b ^ 0xFF for b in data[start + 40 : start + 44])
+    (folder / "damaged.pt").write_bytes(bytes(data))
+    del checkpoint["vocab"]
+    torch.save(checkpoint, folder / "incomplete.pt")
+    names = {Path(name).stem: folder / name for name in [*files, "truncated.pt", "damaged.pt", "incomplete.pt"]}
+    return SimpleNamespace(**names, folder=folder, missing=folder / "missing.json", run_dir=run_dir,
+                           ckpt=["--checkpoint", run_dir / "best.pt"])
 
 
-def test_bad_input_gets_one_line_on_stderr_and_a_nonzero_exit(run_dir, tmp_path):
-    empty, malformed, useless, truncated, foreign = _bad_files(tmp_path, run_dir)
-    a_file = tmp_path / "a_file"
-    a_file.write_text("not a folder")
-    ckpt = ["--checkpoint", run_dir / "best.pt"]
-    cases = [
-        (["train", "--data", tmp_path / "missing.json"], "missing.json"),
-        (["train", "--data", empty], "is empty"),
-        (["train", "--data", malformed], "not valid JSON"),
-        (["train", "--data", useless], "no usable recipe"),
-        (["train", "--out", tmp_path / "fresh", "--resume"], "no checkpoint to resume"),
-        (["generate", *ckpt, ""], "is empty"),
-        (["generate", *ckpt, "zzqx blorf"], "no word of prompt 'zzqx blorf'"),
-        (["generate", *ckpt, "--temperature", "-1"], "temperature must be a number >= 0, got -1.0"),
-        (["generate", *ckpt, "--temperature", "warm"], "invalid float value: 'warm'"),
-        (["generate", *ckpt, "--temperature", "nan"], "temperature"),
-        (["generate", *ckpt, "--top-k", "0"], "top_k must be an integer >= 1, got 0"),
-        (["generate", *ckpt, "--top-p", "0"], "top_p must be in (0, 1], got 0.0"),
-        (["generate", *ckpt, "--top-p", "1.5"], "top_p must be in (0, 1], got 1.5"),
-        (["generate", *ckpt, "--max-tokens", "0"], "max_tokens must be a whole number from 1 to 5000, got 0"),
-        (["generate", *ckpt, "--max-tokens", "100000000"], "max_tokens must be a whole number from 1 to 5000"),
-        (["generate", *ckpt, "--num-samples", "0"], "num_samples must be a whole number from 1 to 100, got 0"),
-        (["generate", *ckpt, "--num-samples", "100000000"], "num_samples must be a whole number from 1 to 100"),
-        (["train", "--epochs", "-1"], "epochs must be a whole number >= 1, got -1"),
-        (["train", "--epochs", "0"], "epochs must be a whole number >= 1, got 0"),
-        (["train", "--max-recipes", "0"], "max_recipes must be a whole number >= 1, got 0"),
-        (["train", "--clip-grad-norm", "-1"], "clip_grad_norm must be a number > 0, got -1.0"),
-        (["train", "--learning-rate", "inf"], "learning_rate must be a number > 0, got inf"),
-        (["train", "--dropout-rate", "1"], "dropout_rate must be in [0, 1), got 1.0"),
-        (["train", "--val-fraction", "0"], "val_fraction must be between 0 and 1"),
-        (["train", "--out", a_file], f"--out {a_file}: {a_file} is a file, not a folder"),
-        (["train", "--out", a_file / "below"], f"{a_file} is a file, not a folder"),
-        (["train", "--out", run_dir, "--resume", "--preset", "cpu"], "--preset cannot be used with --resume"),
-        (["train", "--out", run_dir, "--resume", "--hidden-dim", "64"], "cannot change hidden_dim when resuming"),
-        (["generate", "--checkpoint", tmp_path / "nothing.pt"], "checkpoint not found"),
-        (["generate", "--checkpoint", truncated], "not a readable checkpoint"),
-        (["generate", "--checkpoint", foreign], "not a readable checkpoint"),
-        (["evaluate", *ckpt, "--data", malformed], "not valid JSON"),
-        (["train", "--preset", "huge"], "invalid choice: 'huge'"),
-        (["generate", *ckpt, "--device", "gpu"], "--device 'gpu' is not a device"),
-    ]
-    if not torch.cuda.is_available():
-        cases.append((["train", "--device", "cuda:0"], "no CUDA GPU is available"))
-    for args, message in cases:
-        result = cli(*args)
-        assert result.returncode == 2, (args, result.returncode)
-        assert message in result.stderr, (args, result.stderr)
-        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
-        assert "Traceback" not in result.stderr
+# (arguments, what stderr must say); each ``b`` is the ``bad`` fixture
+BAD_INPUT = [
+    (lambda b: ["train", "--data", b.missing], lambda b: "missing.json"),
+    (lambda b: ["train", "--data", b.empty], lambda b: "is empty"),
+    (lambda b: ["train", "--data", b.malformed], lambda b: "not valid JSON"),
+    (lambda b: ["train", "--data", b.useless], lambda b: "no usable recipe"),
+    (lambda b: ["train", "--out", b.folder / "fresh", "--resume"], lambda b: "no checkpoint to resume"),
+    (lambda b: ["generate", *b.ckpt, ""], lambda b: "is empty"),
+    (lambda b: ["generate", *b.ckpt, "zzqx blorf"], lambda b: "no word of prompt 'zzqx blorf'"),
+    (lambda b: ["generate", *b.ckpt, "--temperature", "-1"], lambda b: "temperature must be a number >= 0, got -1.0"),
+    (lambda b: ["generate", *b.ckpt, "--temperature", "warm"], lambda b: "invalid float value: 'warm'"),
+    (lambda b: ["generate", *b.ckpt, "--temperature", "nan"], lambda b: "temperature"),
+    (lambda b: ["generate", *b.ckpt, "--top-k", "0"], lambda b: "top_k must be an integer >= 1, got 0"),
+    (lambda b: ["generate", *b.ckpt, "--top-p", "0"], lambda b: "top_p must be in (0, 1], got 0.0"),
+    (lambda b: ["generate", *b.ckpt, "--top-p", "1.5"], lambda b: "top_p must be in (0, 1], got 1.5"),
+    (lambda b: ["generate", *b.ckpt, "--max-tokens", "0"],
+     lambda b: "max_tokens must be a whole number from 1 to 5000, got 0"),
+    (lambda b: ["generate", *b.ckpt, "--max-tokens", "100000000"],
+     lambda b: "max_tokens must be a whole number from 1 to 5000"),
+    (lambda b: ["generate", *b.ckpt, "--num-samples", "0"],
+     lambda b: "num_samples must be a whole number from 1 to 100, got 0"),
+    (lambda b: ["generate", *b.ckpt, "--num-samples", "100000000"],
+     lambda b: "num_samples must be a whole number from 1 to 100"),
+    (lambda b: ["train", "--epochs", "-1"], lambda b: "epochs must be a whole number >= 1, got -1"),
+    (lambda b: ["train", "--epochs", "0"], lambda b: "epochs must be a whole number >= 1, got 0"),
+    (lambda b: ["train", "--max-recipes", "0"], lambda b: "max_recipes must be a whole number >= 1, got 0"),
+    (lambda b: ["train", "--clip-grad-norm", "-1"], lambda b: "clip_grad_norm must be a number > 0, got -1.0"),
+    (lambda b: ["train", "--learning-rate", "inf"], lambda b: "learning_rate must be a number > 0, got inf"),
+    (lambda b: ["train", "--dropout-rate", "1"], lambda b: "dropout_rate must be in [0, 1), got 1.0"),
+    (lambda b: ["train", "--val-fraction", "0"], lambda b: "val_fraction must be between 0 and 1"),
+    (lambda b: ["train", "--out", b.a_file], lambda b: f"--out {b.a_file}: {b.a_file} is a file, not a folder"),
+    (lambda b: ["train", "--out", b.a_file / "below"], lambda b: f"{b.a_file} is a file, not a folder"),
+    (lambda b: ["train", "--out", b.run_dir, "--resume", "--preset", "cpu"],
+     lambda b: "--preset cannot be used with --resume"),
+    (lambda b: ["train", "--out", b.run_dir, "--resume", "--hidden-dim", "64"],
+     lambda b: "cannot change hidden_dim when resuming"),
+    (lambda b: ["generate", "--checkpoint", b.folder / "nothing.pt"], lambda b: "checkpoint not found"),
+    (lambda b: ["generate", "--checkpoint", b.truncated], lambda b: "not a readable checkpoint"),
+    (lambda b: ["generate", "--checkpoint", b.foreign], lambda b: "not a readable checkpoint"),
+    (lambda b: ["generate", "--checkpoint", b.damaged], lambda b: "damaged.pt is damaged: its weights do not match"),
+    (lambda b: ["evaluate", "--checkpoint", b.incomplete], lambda b: "incomplete.pt is incomplete: it has no vocab"),
+    (lambda b: ["evaluate", *b.ckpt, "--data", b.malformed], lambda b: "not valid JSON"),
+    (lambda b: ["train", "--preset", "huge"], lambda b: "invalid choice: 'huge'"),
+    (lambda b: ["generate", *b.ckpt, "--device", "gpu"], lambda b: "--device 'gpu' is not a device"),
+    pytest.param(lambda b: ["train", "--device", "cuda:0"], lambda b: "no CUDA GPU is available",
+                 marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")),
+]
+
+
+@pytest.mark.parametrize("arguments, message", BAD_INPUT)
+def test_bad_input_gets_one_line_on_stderr_and_exit_status_2(bad, arguments, message, capsys, monkeypatch):
+    """``main()`` as the ``lstm-tutorial`` script calls it, in this process (a subprocess per case
+    costs seconds of torch imports; test_the_installed_command_... runs a few that way)."""
+    monkeypatch.chdir(bad.folder)  # nothing lands in the working tree if a case ever trains
+    try:
+        status = main([str(argument) for argument in arguments(bad)])
+    except SystemExit as exit:  # argparse's errors
+        status = exit.code
+    stderr = capsys.readouterr().err
+    assert status == 2
+    assert message(bad) in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+
+
+@pytest.mark.parametrize("arguments, message", [BAD_INPUT[i] for i in (2, 8, 17, 31)])
+def test_the_command_run_as_a_learner_would_exits_2_with_one_line(bad, arguments, message):
+    result = cli(*arguments(bad))
+    assert result.returncode == 2
+    assert message(bad) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_console_script_is_declared_in_pyproject():

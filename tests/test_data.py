@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from lstm_tutorial import Vocab, make_dataloaders
-from lstm_tutorial.data import encode_recipes, pad_batch
+from lstm_tutorial import TrainConfig, Vocab, make_dataloaders
+from lstm_tutorial.data import dataloaders_for, encode_recipes, make_eval_loader, pad_batch, split_fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +61,117 @@ def test_bad_arguments(recipes, vocab):
         make_dataloaders(recipes, vocab, max_len=0)
     with pytest.raises(ValueError, match="batch_size"):
         make_dataloaders(recipes, vocab, batch_size=0)
+
+
+# Recipes of 1 to 160 words: each length once, so the order of batches can be read off their lengths.
+LADDER = [" ".join(["stir"] * n) for n in range(1, 161)]
+
+
+@pytest.fixture(scope="module")
+def stir_vocab():
+    return Vocab.build(LADDER, 10)
+
+
+def batch_lengths(loader, epoch=0):
+    """The longest sequence of each batch, in the order the loader yields them in ``epoch``."""
+    loader.batch_sampler.set_epoch(epoch)
+    return [max(len(loader.dataset[i]) for i in batch) for batch in loader.batch_sampler]
+
+
+def test_every_epoch_sees_each_training_recipe_once_in_a_new_batch_order(stir_vocab):
+    train_loader, _ = make_dataloaders(LADDER, stir_vocab, max_len=200, batch_size=8)
+    assert len(train_loader.dataset) == 128 and len(train_loader) == 16
+    for epoch in range(3):
+        train_loader.batch_sampler.set_epoch(epoch)
+        batches = list(train_loader.batch_sampler)
+        assert sorted(i for batch in batches for i in batch) == list(range(128))
+        for batch in batches:  # similar lengths share a batch: 8 neighbours of the sorted lengths
+            lengths = sorted(len(train_loader.dataset[i]) for i in batch)
+            assert lengths[-1] - lengths[0] < 20
+    orders = [batch_lengths(train_loader, epoch) for epoch in range(3)]
+    for order in orders:
+        assert order != sorted(order) and order != sorted(order, reverse=True)  # not short to long
+    assert orders[0] != orders[1] != orders[2]
+    assert orders[0] == batch_lengths(train_loader, 0)  # the same epoch, the same order (resuming relies on it)
+
+
+def test_validation_batches_keep_one_order(stir_vocab):
+    _, val_loader = make_dataloaders(LADDER, stir_vocab, max_len=200, batch_size=8)
+    order = batch_lengths(val_loader, 0)
+    assert order == sorted(order) and order == batch_lengths(val_loader, 5)
+
+
+def test_padding_is_the_id_the_loss_ignores(recipes):
+    """The loss skips ``vocab.pad_idx`` (the blog's ``ignore_index=0``): each row of ``y`` is its
+    recipe's targets, then that id up to the batch's longest recipe."""
+    vocab = Vocab.build(recipes[:60], 500)
+    for loader in make_dataloaders(recipes[:60], vocab, max_len=300, batch_size=8):
+        loader.batch_sampler.set_epoch(0)
+        padding = 0
+        for batch, (x, y) in zip(list(loader.batch_sampler), loader):
+            for row, index in enumerate(batch):
+                sequence = loader.dataset[index]
+                assert x[row, : len(sequence) - 1].tolist() == sequence[:-1]
+                assert y[row, : len(sequence) - 1].tolist() == sequence[1:]
+                assert (y[row, len(sequence) - 1 :] == vocab.pad_idx).all()
+                padding += y.size(1) - (len(sequence) - 1)
+        assert padding > 0  # the recipes differ in length, so there was padding to check
+
+
+def test_the_split_is_disjoint_complete_and_set_by_the_seed(recipes, vocab):
+    texts = recipes[:50]
+    train_loader, val_loader = make_dataloaders(texts, vocab, max_len=20, batch_size=8, val_fraction=0.3, seed=1)
+    everything = sorted(map(tuple, encode_recipes(texts, vocab, 20)))
+    assert sorted(map(tuple, train_loader.dataset + val_loader.dataset)) == everything
+    assert len(val_loader.dataset) == 15
+    again, _ = make_dataloaders(texts, vocab, max_len=20, batch_size=8, val_fraction=0.3, seed=1)
+    other, _ = make_dataloaders(texts, vocab, max_len=20, batch_size=8, val_fraction=0.3, seed=2)
+    assert split_fingerprint(again) == split_fingerprint(train_loader) != split_fingerprint(other)
+    assert train_loader.split_settings == {"max_len": 20, "batch_size": 8, "val_fraction": 0.3, "seed": 1}
+
+
+def test_tiny_corpora_still_get_both_splits(vocab):
+    texts = ["stir the soup", "stir the sauce", "salt the soup"]
+    train_loader, val_loader = make_dataloaders(texts, vocab, max_len=10, batch_size=2, val_fraction=0.01)
+    assert (len(train_loader.dataset), len(val_loader.dataset)) == (2, 1)
+    train_loader, val_loader = make_dataloaders(texts, vocab, max_len=10, batch_size=2, val_fraction=0.99)
+    assert (len(train_loader.dataset), len(val_loader.dataset)) == (1, 2)
+
+
+def test_a_recipe_with_no_words_is_left_out(vocab):
+    assert encode_recipes(["", "stir"], vocab, max_len=5) == [[vocab.token2idx["stir"], vocab.eos_idx]]
+
+
+def test_the_eval_loader_scores_every_text_in_a_fixed_order(vocab):
+    loader = make_eval_loader(LADDER[:20], vocab, max_len=200, batch_size=8)
+    assert len(loader) == 3 and len(loader.dataset) == 20
+    assert batch_lengths(loader, 0) == batch_lengths(loader, 1) == [9, 17, 21]
+    with pytest.raises(ValueError, match="^none of the texts has at least 2 tokens to score$"):
+        make_eval_loader(["", ""], vocab)
+
+
+def test_dataloaders_for_a_config(recipes, vocab):
+    config = TrainConfig(max_recipes=30, max_len=25, batch_size=4, val_fraction=0.2, seed=3)
+    train_loader, val_loader = dataloaders_for(config, recipes, vocab)
+    expected_train, expected_val = make_dataloaders(recipes[:30], vocab, 25, 4, 0.2, 3)
+    assert train_loader.dataset == expected_train.dataset and val_loader.dataset == expected_val.dataset
+    assert train_loader.batch_sampler.batch_size == 4
+
+
+def test_the_eval_loader_cuts_recipes_to_max_len_and_batches_32_by_default(vocab):
+    texts = [" ".join(["stir"] * n) for n in (3, 300)] * 20
+    default = make_eval_loader(texts, vocab)
+    assert default.batch_sampler.batch_size == 32 and len(default) == 2
+    assert max(map(len, default.dataset)) == 201  # 200 tokens in, 200 targets out
+    short = make_eval_loader(texts, vocab, max_len=5, batch_size=8)
+    assert {len(sequence) for sequence in short.dataset} == {4, 6} and len(short) == 5
+
+
+def test_the_split_fingerprint_is_the_sha256_of_the_ids(vocab):
+    """Checkpoints store it, so its format is fixed: ids joined by "," and each recipe ended by ";"."""
+    import hashlib
+
+    loader = make_eval_loader(["stir the soup", "stir"], vocab, max_len=10)
+    expected = "".join(",".join(map(str, sequence)) + ";" for sequence in loader.dataset)
+    assert split_fingerprint(loader) == hashlib.sha256(expected.encode()).hexdigest()
+    assert loader.dataset[0][-1] == vocab.eos_idx

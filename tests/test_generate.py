@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from lstm_tutorial import LSTMLM, PyTorchTextGenerator, SamplingOptions, TextGenerator, Vocab
-from lstm_tutorial.generate import MAX_NEW_TOKENS, MAX_SAMPLES
+from lstm_tutorial.generate import MAX_NEW_TOKENS, MAX_SAMPLES, check_max_tokens
+from lstm_tutorial.sampling import draw
 
 
 def rerun_whole_prefix_probs(generator, token_ids):
@@ -67,10 +68,21 @@ def test_prompt_is_tokenized_like_the_training_text(generator):
 
 
 def test_step_by_step_with_prefill(generator):
+    """prefill reads the prompt once; each step picks a word and feeds it to the model."""
     state = generator.prefill("recipe for")
-    probs = generator.step(state, SamplingOptions(temperature=0))
-    assert state.token_ids[0][-1] == int(probs[0].argmax())
-    assert state.picked_probs == [[1.0]] and state.steps == 1
+    prompt_ids = generator.encode_prompt("recipe for")
+    model_probs = rerun_whole_prefix_probs(generator, prompt_ids)  # the model's own next-word distribution
+    generator.step(state, SamplingOptions(temperature=0))  # greedy: the most likely word
+    assert state.token_ids == [prompt_ids + [int(model_probs.argmax())]]
+    assert state.picked_probs == [[1.0]] and state.steps == 1 and state.prompt_length == len(prompt_ids)
+
+    # the next step, at T = 1, draws from the model's distribution after prompt + that word
+    probs = generator.step(state, SamplingOptions(temperature=1.0), torch.Generator().manual_seed(0))
+    expected = rerun_whole_prefix_probs(generator, state.token_ids[0][:-1])
+    torch.testing.assert_close(probs[0], expected, rtol=1e-4, atol=1e-6)
+    picked = state.token_ids[0][-1]
+    assert state.picked_probs[0][-1] == pytest.approx(float(expected[picked]), rel=1e-4)
+    assert state.steps == 2 and len(state.token_ids[0]) == len(prompt_ids) + 2
 
 
 def test_sample_carries_the_state_between_words(generator):
@@ -81,6 +93,31 @@ def test_sample_carries_the_state_between_words(generator):
     for expected in text_ids.token_ids[0][len(ids):]:
         assert expected == int(rerun_whole_prefix_probs(generator, ids).argmax())
         ids.append(expected)
+
+
+def slow_sample(generator, prompt, max_tokens, seed):
+    """The blog post's way to sample at T = 1: re-run the model over the whole text for every word."""
+    random = torch.Generator().manual_seed(seed)
+    ids = generator.encode_prompt(prompt)
+    for _ in range(max_tokens):
+        ids.append(int(draw(rerun_whole_prefix_probs(generator, ids)[None], random)))
+        if ids[-1] == generator.vocab.eos_idx:
+            break
+    return generator.text(ids)
+
+
+@pytest.mark.parametrize("seed", [0, 11])
+def test_a_seeded_sample_is_what_rerunning_the_whole_text_draws(generator, seed):
+    """sample() reads the prompt once and carries the LSTM state; with the same random numbers
+    it writes exactly the text the slow way writes."""
+    fast = generator.sample("recipe for", max_tokens=25, temperature=1.0, seed=seed)[0]
+    assert fast == slow_sample(generator, "recipe for", 25, seed)
+    assert len(fast.split()) > 5
+
+
+def test_every_text_of_a_batch_starts_from_the_prompts_state(generator):
+    greedy = generator.sample("recipe for", max_tokens=12, temperature=0)[0]
+    assert generator.sample("recipe for", num_samples=3, max_tokens=12, temperature=0) == [greedy] * 3
 
 
 def eos_loving_generator(after_words: int = 3) -> TextGenerator:
@@ -115,6 +152,80 @@ def test_generation_stops_at_eos():
     assert all(len(text.split()) == 2 + 3 for text in texts)
 
 
+class BigramLM(LSTMLM):
+    """A stand-in model whose next-word scores depend only on the last word: ``scores[last word]``."""
+
+    def __init__(self, scores: torch.Tensor):
+        super().__init__(scores.size(0), 1, 1)
+        self.scores = scores
+
+    def forward(self, x, hidden=None):
+        return self.scores[x], self.init_hidden(x.size(0))
+
+    def step(self, token_ids, hidden):
+        return self.scores[token_ids], hidden
+
+
+SOUP_VOCAB = Vocab(["<PAD>", "<UNK>", "<EOS>", "recipe", "for", "soup", "salad", "stew"])
+
+
+def soup_generator() -> TextGenerator:
+    """After "for": soup 50%, salad 30%, stew 20%; after each dish: the same dish or <EOS>, 50/50;
+    after <EOS>: "recipe" (a generator that ignored <EOS> would start a second recipe)."""
+    next_word = {"recipe": {"for": 1.0}, "for": {"soup": 0.5, "salad": 0.3, "stew": 0.2},
+                 "soup": {"soup": 0.5, "<EOS>": 0.5}, "salad": {"salad": 0.5, "<EOS>": 0.5},
+                 "stew": {"stew": 0.5, "<EOS>": 0.5}, "<EOS>": {"recipe": 1.0}}
+    probs = torch.zeros(len(SOUP_VOCAB), len(SOUP_VOCAB))
+    for word, followers in next_word.items():
+        for follower, p in followers.items():
+            probs[SOUP_VOCAB.token2idx[word], SOUP_VOCAB.token2idx[follower]] = p
+    probs[:, SOUP_VOCAB.unk_idx] += (probs.sum(1) == 0).float()  # rows never used
+    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB, "cpu")
+
+
+def test_each_text_of_a_batch_stops_at_its_own_eos():
+    generator = soup_generator()
+    random = torch.Generator().manual_seed(0)
+    state = generator.complete(generator.prefill("recipe for", num_texts=40), 30, generator=random)
+    lengths = set()
+    for ids in state.token_ids:
+        words = [SOUP_VOCAB.idx2token[i] for i in ids]
+        assert words[-1] == "<EOS>" and words.count("<EOS>") == 1 and words.count("recipe") == 1
+        dish = words[2]
+        assert words[2:-1] == [dish] * (len(words) - 3)
+        lengths.add(len(words))
+    assert len(lengths) >= 3  # texts of different lengths: each stopped on its own
+    assert all(state.finished) and state.done and state.steps == max(lengths) - 2
+    texts = generator.sample("recipe for", num_samples=40, max_tokens=30, seed=0)
+    assert all(text.count("recipe") == 1 for text in texts)
+
+
+def test_a_text_without_eos_ends_after_max_tokens():
+    generator = soup_generator()
+    random = torch.Generator().manual_seed(1)
+    state = generator.complete(generator.prefill("recipe for", num_texts=40), 3, generator=random)
+    assert state.steps == 3
+    for ids, finished in zip(state.token_ids, state.finished):
+        ended = ids[-1] == SOUP_VOCAB.eos_idx
+        assert finished == ended
+        assert len(ids) == 2 + 3 if not ended else len(ids) <= 2 + 3
+    assert 0 < sum(state.finished) < 40  # some texts ended, some ran out of words
+
+
+def test_sample_draws_only_the_words_top_k_and_top_p_keep():
+    generator = soup_generator()
+
+    def dishes(**options):
+        texts = generator.sample("recipe for", num_samples=100, max_tokens=3, seed=0, **options)
+        return {text.split()[2] for text in texts}
+
+    assert dishes() == {"soup", "salad", "stew"}
+    assert dishes(top_k=2) == {"soup", "salad"}
+    assert dishes(top_p=0.7) == {"soup", "salad"}  # 0.5 alone does not reach 0.7
+    assert dishes(top_p=0.5) == {"soup"}
+    assert dishes(top_k=2, temperature=5.0) == {"soup", "salad"}
+
+
 def test_sample_respects_top_k_and_top_p(generator):
     """With top_k=1 or a tiny top_p, sampling at any temperature is greedy decoding."""
     greedy = generator.sample("recipe for", max_tokens=15, temperature=0)
@@ -135,9 +246,14 @@ def test_sample_from_keeps_the_blogs_signature(trained):
     blog_style = PyTorchTextGenerator(trained.model, trained.vocab.idx2token, trained.vocab.token2idx, "cpu")
     probs = torch.tensor([0.7, 0.2, 0.1])
     index, adjusted = blog_style.sample_from(probs, temperature=0.5)
-    assert index in (0, 1, 2) and isinstance(adjusted, np.ndarray)
+    assert isinstance(index, int) and isinstance(adjusted, np.ndarray)
     np.testing.assert_allclose(adjusted, (probs**2 / (probs**2).sum()).numpy(), rtol=1e-5)
     assert blog_style.sample_from(torch.tensor([0.2, 0.7, 0.1]), temperature=0)[0] == 1
+    assert blog_style.sample_from(torch.tensor([0.0, 0.0, 1.0]), temperature=0.5)[0] == 2
+    random = torch.Generator().manual_seed(0)
+    picks = [blog_style.sample_from(probs, 0.5, random)[0] for _ in range(3000)]
+    frequencies = np.bincount(picks, minlength=3) / len(picks)
+    np.testing.assert_allclose(frequencies, adjusted, atol=0.03)  # about [0.91, 0.07, 0.02]
 
 
 def test_the_blogs_generator_name_still_works(trained):
@@ -173,3 +289,42 @@ def test_huge_sample_requests_get_a_clear_limit(generator):
     with pytest.raises(ValueError, match=f"num_samples must be a whole number from 1 to {MAX_SAMPLES}, got 1000000"):
         generator.sample("recipe for", num_samples=10**6)
     assert MAX_NEW_TOKENS == 5000
+
+
+def soup_forever_generator() -> TextGenerator:
+    """After "for": soup; after soup or salad: soup 75%, salad 25%; never <EOS>."""
+    probs = torch.zeros(len(SOUP_VOCAB), len(SOUP_VOCAB))
+    ids = SOUP_VOCAB.token2idx
+    probs[:, ids["soup"]] = 1.0
+    for dish in ("soup", "salad"):
+        probs[ids[dish], ids["soup"]], probs[ids[dish], ids["salad"]] = 0.75, 0.25
+    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB, "cpu")
+
+
+def test_generate_defaults_to_100_words_at_temperature_1_and_prints_them(capsys):
+    info = soup_forever_generator().generate("recipe for", seed=0)
+    assert len(info) == 100
+    for step in info[1:]:  # after each dish the model's own odds: 3 to 1
+        np.testing.assert_allclose(step["word_probs"][[5, 6]], [0.75, 0.25], rtol=1e-5)
+    text = " ".join(["recipe", "for"] + [step["token"] for step in info])
+    assert f"\nGenerated text:\n{text}\n" in capsys.readouterr().out
+    assert len(soup_forever_generator().sample("recipe for")[0].split()) == 2 + 100  # sample() too
+
+
+def test_generate_and_sample_with_the_same_seed_write_the_same_text(generator):
+    tokens = [step["token"] for step in generator.generate("recipe for", max_tokens=20, seed=4, verbose=False)]
+    assert tokens == [step["token"] for step in generator.generate("recipe for", max_tokens=20, seed=4,
+                                                                   verbose=False)]
+    assert generator.text(generator.encode_prompt("recipe for") + [generator.token2idx[t] for t in tokens]) == \
+        generator.sample("recipe for", max_tokens=20, seed=4)[0]
+    other = [step["token"] for step in generator.generate("recipe for", max_tokens=20, seed=5, verbose=False)]
+    assert other != tokens
+
+
+def test_max_tokens_is_a_whole_number_from_1_to_5000():
+    for fine in (1, 2, 4999, 5000):
+        check_max_tokens(fine)
+    for wrong in (0, 5001, True, 2.5, "10"):
+        with pytest.raises(ValueError, match=f"max_tokens must be a whole number from 1 to 5000, got {wrong!r}"):
+            check_max_tokens(wrong)
+    assert len(soup_forever_generator().generate("recipe for", max_tokens=1, verbose=False)) == 1

@@ -58,10 +58,13 @@ def test_dropout_only_in_training_mode():
     assert not torch.equal(model(x)[0], model(x)[0])
 
 
-def test_initialize_model_ignores_padding_in_the_loss():
-    model, criterion, optimizer = initialize_model(50, 8, 12, device="cpu")
-    assert criterion.ignore_index == 0
-    assert isinstance(optimizer, torch.optim.Adam)
+def test_initialize_model_gives_the_blogs_model_loss_and_optimizer():
+    model, criterion, optimizer = initialize_model(50, 8, 12, dropout_rate=0.2, device="cpu", learning_rate=0.005)
+    assert model.embedding.weight.shape == (50, 8) and model.lstm.hidden_size == 12 and model.dropout.p == 0.2
+    assert type(criterion) is torch.nn.CrossEntropyLoss and criterion.ignore_index == 0  # <PAD> costs nothing
+    assert type(optimizer) is torch.optim.Adam  # not a subclass such as AdamW
+    assert optimizer.defaults["lr"] == 0.005 and optimizer.defaults["weight_decay"] == 0
+    assert [p for group in optimizer.param_groups for p in group["params"]] == list(model.parameters())
 
 
 def test_bad_sizes_name_the_value():

@@ -33,9 +33,25 @@ def test_zero_temperature_is_greedy_and_tiny_ones_stay_finite():
         assert probs.argmax() == 0
 
 
-def test_top_k_keeps_the_k_most_likely():
-    probs = next_token_probs(LOGITS, 1.0, top_k=2)
-    assert (probs[2:] == 0).all() and math.isclose(float(probs.sum()), 1.0, rel_tol=1e-6)
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_top_k_keeps_exactly_the_k_most_likely_words(k):
+    """LOGITS are sorted, so the k most likely words are the first k: they keep their
+    relative odds (softmax over just them), every other word gets probability 0."""
+    probs = next_token_probs(LOGITS, 1.0, top_k=k)
+    assert (probs > 0).tolist() == [True] * k + [False] * (5 - k)
+    torch.testing.assert_close(probs[:k], torch.softmax(LOGITS[:k], dim=-1))
+
+
+def test_top_k_finds_the_most_likely_words_wherever_they_are():
+    shuffled = torch.tensor([-1.0, 2.0, -3.0, 0.5, 1.0])  # LOGITS in another order
+    probs = next_token_probs(shuffled, 0.5, top_k=2)  # with a temperature too
+    assert (probs > 0).tolist() == [False, True, False, False, True]
+    torch.testing.assert_close(probs[[1, 4]], torch.softmax(shuffled[[1, 4]] / 0.5, dim=-1))
+
+
+def test_top_k_as_large_as_the_vocabulary_changes_nothing():
+    torch.testing.assert_close(next_token_probs(LOGITS, 0.7, top_k=5), next_token_probs(LOGITS, 0.7))
+    torch.testing.assert_close(next_token_probs(LOGITS, 0.7, top_k=50), next_token_probs(LOGITS, 0.7))
 
 
 def test_top_p_keeps_the_smallest_set_covering_p():
@@ -78,6 +94,64 @@ def test_draw_follows_the_distribution_and_never_picks_zero_probability():
     torch.testing.assert_close(counts, probs, atol=0.03, rtol=0)
 
 
+def draw_frequencies(probs: torch.Tensor, n: int = 200_000, seed: int = 0) -> torch.Tensor:
+    """How often each word comes out of ``n`` draws from ``probs`` (one batch of ``n`` rows)."""
+    picks = draw(probs.expand(n, -1), torch.Generator().manual_seed(seed))
+    assert picks.shape == (n, 1)
+    return torch.bincount(picks[:, 0], minlength=probs.numel()).double() / n
+
+
+def test_every_word_is_drawn_as_often_as_its_probability_the_first_and_last_included():
+    """200,000 draws: each frequency is within 4.5 standard deviations of its probability
+    (0.0016 for the 2.5% words), so a word even a point too rare or too common is caught."""
+    probs = torch.tensor([0.025, 0.4, 0.0, 0.3, 0.25, 0.025], dtype=torch.float64)
+    n = 200_000
+    frequencies = draw_frequencies(probs.float(), n)
+    allowed = 4.5 * (probs * (1 - probs) / n).sqrt()
+    assert ((frequencies - probs).abs() <= allowed).all(), (frequencies.tolist(), allowed.tolist())
+    assert frequencies[2] == 0
+
+
+def test_draw_takes_weights_that_do_not_sum_to_one():
+    """Like ``torch.multinomial``, ``draw`` only needs non-negative weights."""
+    weights = torch.tensor([3.0, 0.0, 1.0])  # 75% and 25%
+    frequencies = draw_frequencies(weights)
+    assert frequencies[1] == 0 and float(frequencies[0]) == pytest.approx(0.75, abs=0.005)
+
+
 def test_draw_for_a_batch_and_one_hot_rows():
     probs = torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     assert draw(probs).tolist() == [[2], [0]]
+
+
+def test_each_row_of_a_batch_draws_from_its_own_distribution():
+    probs = torch.tensor([[0.9, 0.1, 0.0], [0.0, 0.2, 0.8]]).repeat(50_000, 1)
+    picks = draw(probs, torch.Generator().manual_seed(1))[:, 0]
+    first_rows, second_rows = picks[0::2], picks[1::2]
+    assert torch.bincount(first_rows, minlength=3)[2] == 0 and torch.bincount(second_rows, minlength=3)[0] == 0
+    assert float((first_rows == 0).double().mean()) == pytest.approx(0.9, abs=0.005)
+    assert float((second_rows == 2).double().mean()) == pytest.approx(0.8, abs=0.006)
+
+
+def test_a_seeded_generator_repeats_its_draws():
+    probs = torch.softmax(LOGITS, -1).expand(100, -1)
+    first = draw(probs, torch.Generator().manual_seed(5))
+    assert torch.equal(first, draw(probs, torch.Generator().manual_seed(5)))
+    assert not torch.equal(first, draw(probs, torch.Generator().manual_seed(6)))
+
+
+def test_the_default_temperature_is_1_the_models_own_distribution():
+    torch.testing.assert_close(next_token_probs(LOGITS), torch.softmax(LOGITS, dim=-1))
+
+
+def test_apply_temperature_1_leaves_probabilities_as_they_are():
+    probs = torch.tensor([0.5, 0.3, 0.2])
+    torch.testing.assert_close(apply_temperature(probs), probs)
+
+
+def test_a_word_of_probability_0_is_not_drawn_even_when_the_uniform_number_is_exactly_0(monkeypatch):
+    """``torch.rand`` can return exactly 0.0; the first word whose cumulative probability is above it
+    is drawn, not a zero-probability word before it."""
+    monkeypatch.setattr(torch, "rand", lambda shape, **kwargs: torch.zeros(shape))
+    assert draw(torch.tensor([0.0, 0.0, 0.5, 0.5])).tolist() == [2]
+    assert draw(torch.tensor([[0.0, 1.0], [0.3, 0.7]])).tolist() == [[1], [0]]

@@ -1,13 +1,18 @@
 import json
 import math
+import re
+import warnings
 
 import pytest
 import torch
 
-from lstm_tutorial import (PRESETS, TrainConfig, Trainer, Vocab, evaluate, initialize_model, make_dataloaders,
-                           run_training, train)
-from lstm_tutorial.checkpoints import load_checkpoint
-from lstm_tutorial.data import dataloaders_for, split_fingerprint
+from lstm_tutorial import (LSTMLM, PRESETS, TrainConfig, Trainer, Vocab, evaluate, initialize_model, load_recipes,
+                           make_dataloaders, run_training, train, training)
+from lstm_tutorial.checkpoints import export_model, load_checkpoint, save_checkpoint
+from lstm_tutorial.config import RESUMABLE_FIELDS
+from lstm_tutorial.recipes import corpus_fingerprint
+from lstm_tutorial.data import dataloaders_for, make_eval_loader, split_fingerprint
+from lstm_tutorial.training import evaluate_loss, train_epoch
 
 
 def test_training_lowers_the_validation_loss(recipes):
@@ -81,24 +86,85 @@ def test_resume_keeps_the_best_validation_loss(trained, recipes, tmp_path):
     assert resumed.best_val_loss == trained.best_val_loss == min(m["val_loss"] for m in trained.history)
 
 
-def test_the_epoch_loss_is_the_mean_over_target_words_not_over_batches(recipes):
-    """Batches of very different sizes: the mean per word differs from the mean of batch means."""
-    torch.manual_seed(0)
-    texts = recipes[:9]
-    vocab = Vocab.build(texts, 300)
-    loader, _ = make_dataloaders(texts, vocab, max_len=50, batch_size=4, val_fraction=0.1)
-    model, criterion, optimizer = initialize_model(len(vocab), 8, 8, device="cpu", learning_rate=0.0)
-    epoch_loss = train(model, loader, criterion, optimizer, 0, "cpu", progress=False)
+def test_a_resumed_run_overwrites_best_only_with_a_better_epoch(trained, recipes, tmp_path):
+    """The checkpoint says an earlier epoch reached a validation loss of 0.5, better than the last
+    one: after resuming, best.pt stays that epoch's until a later epoch beats 0.5."""
+    checkpoint = load_checkpoint(trained.out_dir / "last.pt")
+    checkpoint["best_val_loss"] = 0.5
+    checkpoint["history"][0]["val_loss"] = 0.5
+    save_checkpoint(checkpoint, tmp_path / "last.pt")
+    best_before = b"the best epoch's weights"
+    (tmp_path / "best.pt").write_bytes(best_before)
+
+    resumed = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, epochs=3)
+    assert resumed.best_val_loss == 0.5 and resumed.epochs_without_improvement == 1
+    resumed.fit()
+    assert resumed.history[-1]["val_loss"] > 0.5
+    assert (tmp_path / "best.pt").read_bytes() == best_before
+    assert load_checkpoint(tmp_path / "last.pt")["best_val_loss"] == 0.5
+
+
+def loss_per_word(model, loader) -> tuple[float, float]:
+    """The blog's cross-entropy over every real target word, and the mean of the batches' means."""
     model.eval()
+    total, words, batch_means = 0.0, 0, []
     with torch.no_grad():
-        total, words = 0.0, 0
         for x, y in loader:
             logits, _ = model(x)
-            total += torch.nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1),
-                                                       ignore_index=0, reduction="sum").item()
-            words += int((y != 0).sum())
-    # learning rate 0: the weights never move, only dropout differs (rate 0.1), so compare loosely
-    assert epoch_loss == pytest.approx(total / words, rel=0.02)
+            batch_sum = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
+                                                          ignore_index=0, reduction="sum").item()
+            total, words = total + batch_sum, words + int((y != 0).sum())
+            batch_means.append(batch_sum / int((y != 0).sum()))
+    return total / words, sum(batch_means) / len(batch_means)
+
+
+def test_the_epoch_loss_is_the_mean_over_target_words_not_over_batches():
+    """Four two-word recipes share one batch, a forty-word recipe fills the other: the mean over
+    words weighs the long recipe 40 to 8, the mean of the two batch means 1 to 1."""
+    texts = ["stir soup"] * 4 + [" ".join(f"word{i}" for i in range(39)) + " soup"]
+    vocab = Vocab.build(texts, 60)
+    loader = make_eval_loader(texts, vocab, max_len=100, batch_size=4)
+    assert [len(y[y != 0]) for _, y in loader] == [8, 40]
+    torch.manual_seed(0)
+    model = LSTMLM(len(vocab), 8, 8, dropout_rate=0.0)
+    with torch.no_grad():
+        model.fc.bias[vocab.token2idx["soup"]] = 4.0  # "soup" is cheap to predict, the other words are not
+    per_word, per_batch = loss_per_word(model, loader)
+    assert abs(per_word - per_batch) > 0.5
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # the weights stay as they are
+    epoch_loss = train_epoch(model, loader, optimizer, "cpu", vocab.pad_idx, dtype=None, progress=False)
+    assert epoch_loss == pytest.approx(per_word, rel=1e-5)
+    assert evaluate_loss(model, loader, "cpu", vocab.pad_idx, dtype=None) == pytest.approx(per_word, rel=1e-5)
+
+
+def loss_without_padding(model, sequences: list[list[int]]) -> float:
+    """Cross-entropy per target word, each recipe run on its own (nothing to pad)."""
+    model.eval()
+    total, words = 0.0, 0
+    with torch.no_grad():
+        for sequence in sequences:
+            logits, _ = model(torch.tensor([sequence[:-1]]))
+            total += torch.nn.functional.cross_entropy(logits[0], torch.tensor(sequence[1:]), reduction="sum").item()
+            words += len(sequence) - 1
+    return total / words
+
+
+def test_padding_never_changes_the_loss(recipes):
+    """Recipes of different lengths in padded batches of 8 score the same as one at a time."""
+    texts = recipes[:24]
+    vocab = Vocab.build(texts, 400)
+    torch.manual_seed(0)
+    model = LSTMLM(len(vocab), 8, 12, dropout_rate=0.0)
+    batched = make_eval_loader(texts, vocab, max_len=150, batch_size=8)
+    assert any((y == vocab.pad_idx).any() for _, y in batched)
+    expected = loss_without_padding(model, batched.dataset)
+    assert evaluate_loss(model, batched, "cpu", vocab.pad_idx, dtype=None) == pytest.approx(expected, rel=1e-5)
+
+    train_loader, _ = make_dataloaders(texts, vocab, max_len=150, batch_size=8)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+    epoch_loss = train_epoch(model, train_loader, optimizer, "cpu", vocab.pad_idx, dtype=None, progress=False)
+    assert epoch_loss == pytest.approx(loss_without_padding(model, train_loader.dataset), rel=1e-5)
 
 
 def test_gradients_are_clipped(recipes):
@@ -109,9 +175,9 @@ def test_gradients_are_clipped(recipes):
     for clip in (1e-3, None):
         model, criterion, optimizer = initialize_model(len(vocab), 8, 8, device="cpu", learning_rate=1.0)
         optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
-        before = torch.nn.utils.parameters_to_vector(model.parameters()).clone()
+        before = torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()
         train(model, loader, criterion, optimizer, 0, "cpu", clip_grad_norm=clip, progress=False)
-        norms.append(float((torch.nn.utils.parameters_to_vector(model.parameters()) - before).norm()))
+        norms.append(float((torch.nn.utils.parameters_to_vector(model.parameters()).detach() - before).norm()))
     assert norms[0] == pytest.approx(1e-3 * len(loader), rel=0.05)  # each SGD step moves exactly the clip norm
     assert norms[1] > 100 * norms[0]
 
@@ -198,3 +264,317 @@ def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes):
     assert loss == pytest.approx(blog_loss.item(), rel=1e-5)
     for name, p in model.named_parameters():
         torch.testing.assert_close(p.grad, blog_grads[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+# --- the Trainer, step by step -----------------------------------------------------------------------
+def test_each_epoch_is_recorded_timed_and_sampled(recipes, tmp_path, tiny_config, monkeypatch, capsys):
+    """A clock that advances 2 s per reading: training reads it before and after the training pass,
+    and after validation, so the epoch took 4 s and its training pass 2 s."""
+    clock = iter(range(100, 10_000, 2))
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(clock)))
+    trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu", tmp_path, progress=False)
+    record = trainer.run_epoch()
+    assert record == trainer.history[0]
+    assert set(record) == {"epoch", "train_loss", "val_loss", "val_perplexity", "seconds", "tokens_per_second",
+                           "sample"}
+    assert record["epoch"] == trainer.epoch == 1
+    assert record["seconds"] == 4.0
+    assert record["tokens_per_second"] == trainer.train_tokens / 2.0
+    assert trainer.train_tokens == sum(len(sequence) - 1 for sequence in trainer.train_loader.dataset)
+    assert record["val_perplexity"] == pytest.approx(math.exp(record["val_loss"]))
+    assert record["val_loss"] == evaluate_loss(trainer.model, trainer.val_loader, "cpu", 0, trainer.dtype)
+    # the sample: the config's prompt and length, T = 1, seeded by the config's seed plus the epoch
+    assert record["sample"] == trainer.generator.sample("recipe for", max_tokens=5, temperature=1.0, seed=42 + 1)[0]
+    out = capsys.readouterr().out
+    assert (f"Epoch 1/1 | 4.0s | train loss {record['train_loss']:.4f} | val loss {record['val_loss']:.4f} | "
+            f"val perplexity {record['val_perplexity']:.1f} | {record['tokens_per_second']:,.0f} tokens/s\n"
+            f"  sample (T=1.0): {record['sample']}") in out
+
+
+def test_the_progress_bar_is_on_by_default_and_names_the_epoch(recipes, tiny_config, capsys):
+    trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu")
+    assert trainer.progress is True
+    trainer.fit()
+    assert re.search(r"Epoch 1: +\d+%\|", capsys.readouterr().err)
+    quiet = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu", progress=False)
+    quiet.fit()
+    assert "Epoch 1" not in capsys.readouterr().err
+
+
+def test_every_epoch_reshuffles_the_batches(trained):
+    assert trained.train_loader.batch_sampler.epoch == trained.epoch - 1  # set_epoch before each epoch
+
+
+def test_a_tie_with_the_best_epoch_is_not_an_improvement(recipes, tmp_path, tiny_config, capsys):
+    """With a learning rate of 1e-30 the weights never change: every epoch ties the first,
+    so best.pt stays epoch 1 and early stopping counts the ties."""
+    config = tiny_config.updated(epochs=5, patience=2, learning_rate=1e-30)
+    trainer = Trainer.from_texts(recipes, config, "cpu", tmp_path, progress=False)
+    history = trainer.fit()
+    assert len({record["val_loss"] for record in history}) == 1 and len(history) == 3
+    assert load_checkpoint(tmp_path / "best.pt")["epoch"] == 1
+    assert (f"Early stop: no better validation loss for 2 epochs (best: epoch 1, val loss "
+            f"{history[0]['val_loss']:.4f})") in capsys.readouterr().out
+
+
+def test_a_checkpoint_before_the_first_epoch(recipes, tiny_config):
+    checkpoint = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False).checkpoint()
+    assert checkpoint["epoch"] == 0 and checkpoint["history"] == [] and checkpoint["val_loss"] is None
+    assert checkpoint["best_val_loss"] == math.inf
+
+
+def test_checkpoints_record_the_run(trained, recipes, tiny_config):
+    last = load_checkpoint(trained.out_dir / "last.pt")
+    assert last["val_loss"] == trained.history[-1]["val_loss"]
+    assert last["best_val_loss"] == min(record["val_loss"] for record in trained.history)
+    assert last["corpus_fingerprint"] == corpus_fingerprint(recipes[: tiny_config.max_recipes])
+    assert last["history"] == trained.history and last["epoch"] == 2
+    assert "scaler_state_dict" not in last  # only float16 training (older GPUs) has a gradient scaler
+    assert len(trained.vocab) == tiny_config.vocab_size
+    metrics = (trained.out_dir / "metrics.json").read_text()
+    assert metrics.startswith('[\n  {\n    "epoch": 1,\n    "train_loss": ')  # indented for reading
+    assert '"sample"' not in metrics and json.loads(metrics) == [
+        {key: value for key, value in record.items() if key != "sample"} for record in trained.history]
+
+
+def test_a_checkpoint_without_training_state_cannot_be_resumed(trained, tmp_path):
+    exported = export_model(trained.out_dir / "last.pt", tmp_path / "model.pt")
+    with pytest.raises(ValueError, match="model.pt cannot be resumed: it has no optimizer_state_dict, history, "
+                                         "best_val_loss, rng_state$"):
+        Trainer.resume(exported)
+
+
+def test_resume_refuses_a_change_it_cannot_apply_naming_what_it_can(trained, recipes, tmp_path):
+    allowed = ", ".join(RESUMABLE_FIELDS)
+    with pytest.raises(ValueError, match=re.escape(f"a resumed run may change only {allowed}")):
+        Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False, max_len=7)
+    with pytest.raises(TypeError):  # a misspelt setting, as for any function
+        Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False, epoch=7)
+
+
+def test_resume_reloads_the_recipes_and_keeps_the_vocabulary_and_folder_of_its_checkpoint(tmp_path, tiny_config,
+                                                                                         capsys, monkeypatch):
+    config = tiny_config.updated(data="wikibooks", include_ingredients=True, epochs=1)
+    Trainer.from_config(config, "cpu", tmp_path, progress=False).fit()
+    checkpoint = load_checkpoint(tmp_path / "last.pt")
+    vocab = checkpoint["vocab"]
+    vocab[5], vocab[6] = vocab[6], vocab[5]  # the ids the weights were trained with, whatever Vocab.build says
+    save_checkpoint(checkpoint, tmp_path / "last.pt")
+
+    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))  # not the device asked for
+    resumed = Trainer.resume(tmp_path / "last.pt", device="cpu", epochs=2)  # no texts: the config's recipes
+    assert f"Resumed from {tmp_path / 'last.pt'} after epoch 1" in capsys.readouterr().out
+    assert resumed.vocab.idx2token == vocab and resumed.device == torch.device("cpu")
+    assert resumed.progress is True and resumed.out_dir == tmp_path
+    resumed.fit()
+    assert re.search(r"Epoch 2: +\d+%\|", capsys.readouterr().err)
+    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 2  # written beside the checkpoint it resumed
+
+    elsewhere = Trainer.resume(tmp_path / "last.pt", device="cpu", out_dir=tmp_path / "more", progress=False,
+                               epochs=3)
+    assert elsewhere.progress is False
+    elsewhere.fit()
+    assert load_checkpoint(tmp_path / "more" / "last.pt")["epoch"] == 3
+    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 2
+
+
+def test_from_config_loads_the_recipes_the_config_names(tmp_path, tiny_config, monkeypatch):
+    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))  # not the device asked for
+    config = tiny_config.updated(data="wikibooks", include_ingredients=True)
+    trainer = Trainer.from_config(config, "cpu", tmp_path / "runs" / "first")  # folders made as needed
+    expected = load_recipes("wikibooks", include_ingredients=True, verbose=False)[: config.max_recipes]
+    assert trainer.corpus_fingerprint == corpus_fingerprint(expected)
+    assert trainer.out_dir.is_dir() and trainer.progress is True and trainer.device == torch.device("cpu")
+    assert trainer.config == config and not trainer.model.fc.weight.is_meta
+    assert Trainer.from_config(config, "cpu", progress=False).progress is False
+
+
+def test_the_trainer_runs_on_the_device_it_is_given_else_the_default(recipes, tiny_config, monkeypatch):
+    """"meta" stands in for a second device (a GPU) on machines that have only a CPU."""
+    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))
+    assert Trainer.from_texts(recipes, tiny_config, progress=False).model.fc.weight.is_meta
+    on_cpu = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
+    assert on_cpu.device == on_cpu.model.device == torch.device("cpu")
+
+    model = LSTMLM(len(on_cpu.vocab), 8, 8)
+    optimizer = torch.optim.Adam(model.parameters())
+    loaders = on_cpu.train_loader, on_cpu.val_loader
+    default = Trainer(model, optimizer, on_cpu.vocab, *loaders, tiny_config)
+    assert default.device.type == "cpu" and default.progress is True
+    moved = Trainer(model, optimizer, on_cpu.vocab, *loaders, tiny_config, device="meta", progress=False)
+    assert moved.device.type == "meta" and model.fc.weight.is_meta and moved.out_dir is None
+
+
+def test_a_checkpoint_folder_that_is_a_file_is_refused(recipes, tiny_config, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(ValueError, match=f"^checkpoint folder {tmp_path / 'taken'} is a file, not a folder$"):
+        Trainer.from_texts(recipes, tiny_config, "cpu", tmp_path / "taken", progress=False)
+
+
+def test_the_trainer_clips_with_the_configured_norm(recipes, tiny_config):
+    """With plain SGD (learning rate 1) every clipped step moves the weights by exactly the clip norm."""
+    probe = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
+    model = LSTMLM(len(probe.vocab), 8, 8)
+    config = tiny_config.updated(clip_grad_norm=1e-3, mixed_precision=False)
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=1.0), probe.vocab, probe.train_loader,
+                      probe.val_loader, config, "cpu", progress=False)
+    before = torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()
+    trainer.run_epoch()
+    moved = float((torch.nn.utils.parameters_to_vector(model.parameters()).detach() - before).norm())
+    assert moved == pytest.approx(1e-3 * len(probe.train_loader), rel=0.05)
+
+
+def record_training_dtypes(model) -> set:
+    """(layer, dtype of its output) for every call of the LSTM and the output layer in training mode."""
+    seen = set()
+
+    def record(name):
+        def hook(module, args, output):
+            if module.training:
+                seen.add((name, (output[0] if isinstance(output, tuple) else output).dtype))
+        return hook
+
+    for name in ("lstm", "fc"):
+        getattr(model, name).register_forward_hook(record(name))
+    return seen
+
+
+def test_mixed_precision_runs_the_matrix_products_in_bfloat16(recipes, tiny_config, monkeypatch, capsys):
+    """bfloat16 matrix products (any CPU can run them, only some fast) give slightly other losses than
+    float32, in the training pass and in validation; float32 runs without autocast (and its warnings)."""
+    monkeypatch.setattr(training, "autocast_dtype", lambda device, mixed_precision=True:
+                        torch.bfloat16 if mixed_precision else None)
+    runs = {}
+    for mixed, dtype, precision in [(True, torch.bfloat16, "matrix products in bfloat16, weights and loss in float32"),
+                                    (False, torch.float32, "float32 (mixed precision is off)")]:
+        trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1, mixed_precision=mixed), "cpu",
+                                     progress=False)
+        assert f"Precision: cpu: {precision}\n" in capsys.readouterr().out
+        dtypes = record_training_dtypes(trainer.model)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            runs[mixed] = trainer.fit()[0]
+        assert dtypes == {("lstm", dtype), ("fc", dtype)}
+    for key in ("train_loss", "val_loss"):
+        assert runs[True][key] != runs[False][key]
+        assert runs[True][key] == pytest.approx(runs[False][key], rel=0.02)
+
+
+def test_a_cpu_without_native_bfloat16_trains_in_float32(recipes, tiny_config, monkeypatch, capsys):
+    monkeypatch.setattr(training, "cpu_supports_bfloat16", lambda: False)
+    trainer = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
+    assert trainer.dtype is None and trainer.scaler is None
+    assert "Precision: cpu: float32 (this cpu has no fast bfloat16)\n" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore:TF32 acceleration")
+def test_float16_training_keeps_its_gradient_scaler_across_a_resume(recipes, tiny_config, tmp_path, monkeypatch):
+    """Older GPUs (Colab's T4) train in float16 with a gradient scaler; a CPU can run that path too
+    (with oneDNN off: its LSTM has no float16 kernel)."""
+    monkeypatch.setattr(training, "autocast_dtype", lambda device, mixed_precision=True:
+                        torch.float16 if mixed_precision else None)
+    with torch.backends.mkldnn.flags(enabled=False):
+        trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu", tmp_path, progress=False)
+        assert trainer.scaler.is_enabled() and trainer.scaler.get_scale() == 2.0**16  # GradScaler's start
+        trainer.scaler = torch.amp.GradScaler("cpu", init_scale=8.0, growth_interval=1)  # doubles after each step
+        dtypes = record_training_dtypes(trainer.model)
+        trainer.fit()
+        assert ("fc", torch.float16) in dtypes
+        steps = len(trainer.train_loader)
+        assert trainer.scaler.get_scale() == 8.0 * 2**steps  # stepped once per batch
+        assert math.isfinite(trainer.history[0]["train_loss"])
+        assert load_checkpoint(tmp_path / "last.pt")["scaler_state_dict"]["scale"] == 8.0 * 2**steps
+
+        resumed = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, epochs=2)
+        assert resumed.scaler.get_scale() == 8.0 * 2**steps
+        in_float32 = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, mixed_precision=False)
+        assert in_float32.scaler is None and in_float32.dtype is None
+
+
+def test_the_random_state_of_a_gpu_is_saved_and_restored_too(monkeypatch):
+    saved, restored = [torch.tensor([1, 2, 3], dtype=torch.uint8)], []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: saved)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.extend)
+    state = training._rng_state()
+    assert state["cuda"] is saved and torch.equal(state["torch"], torch.get_rng_state())
+    training._set_rng_state(state)
+    assert [t.tolist() for t in restored] == [[1, 2, 3]]
+    training._set_rng_state({"torch": torch.get_rng_state()})  # a checkpoint from a machine without a GPU
+    assert len(restored) == 1
+
+
+def test_precision_is_described_in_one_line():
+    cpu = torch.device("cpu")
+    assert training.describe_precision(cpu, torch.bfloat16, True) == \
+        "cpu: matrix products in bfloat16, weights and loss in float32"
+    assert training.describe_precision(cpu, None, False) == "cpu: float32 (mixed precision is off)"
+    assert training.describe_precision(cpu, None, True) == "cpu: float32 (this cpu has no fast bfloat16)"
+
+
+def test_the_precision_each_device_trains_in(monkeypatch):
+    """bfloat16 on GPUs of compute capability 8.0 and up and on CPUs with native bfloat16; float16 on
+    older GPUs; float32 elsewhere, or when mixed precision is off."""
+    asked = []
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device: asked.append(device) or capability)
+    for capability, expected in [((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16), ((7, 5), torch.float16),
+                                 ((7, 9), torch.float16)]:
+        assert training.autocast_dtype(torch.device("cuda:1")) == expected, capability
+    assert asked == [torch.device("cuda:1")] * 4
+    assert training.autocast_dtype(torch.device("cuda:1"), mixed_precision=False) is None
+
+    for native in (True, False):
+        monkeypatch.setattr(training, "cpu_supports_bfloat16", lambda: native)
+        assert training.autocast_dtype("cpu") == (torch.bfloat16 if native else None)
+        assert training.autocast_dtype("cpu", mixed_precision=False) is None
+        assert training.autocast_dtype("meta") is None
+
+
+def test_native_bfloat16_needs_onednn_and_its_bfloat16_kernels(monkeypatch):
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
+    for supported in (True, False):
+        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: supported)
+        assert training.cpu_supports_bfloat16() is supported
+
+
+def test_a_batch_of_padding_alone_adds_nothing_and_one_word_counts_once():
+    model = LSTMLM(10, 4, 4, dropout_rate=0.0)
+    cpu = torch.device("cpu")
+    assert training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[0, 0]]), 0, cpu) == (0.0, 0)
+    loss, words = training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[6, 0]]), 0, cpu)
+    assert words == 1 and loss == pytest.approx(loss_without_padding(model, [[5, 6]]), rel=1e-5)
+
+
+def test_train_epoch_with_its_defaults(recipes, capsys):
+    """Defaults: <PAD> = 0 ignored, gradients clipped to norm 1, a progress bar named "training" that
+    shows the batch's loss and clears itself at the end."""
+    torch.manual_seed(0)
+    texts = recipes[:16]
+    vocab = Vocab.build(texts, 300)
+    loader = make_eval_loader(texts, vocab, max_len=80, batch_size=16)  # one batch, with padding
+    model = LSTMLM(len(vocab), 8, 8, dropout_rate=0.0)
+    with torch.no_grad():
+        model.fc.weight.mul_(50)  # gradients far above norm 1
+    expected = loss_without_padding(model, loader.dataset)
+    before = torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()
+    epoch_loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=1.0), "cpu")
+    moved = torch.nn.utils.parameters_to_vector(model.parameters()).detach() - before
+    assert float(moved.norm()) == pytest.approx(1.0, rel=1e-4)  # one step of exactly norm 1
+    assert epoch_loss == pytest.approx(expected, rel=1e-5)  # the loss before that step, padding ignored
+    bar = capsys.readouterr().err
+    assert re.search(r"training: +\d+%\|.*loss=\d+\.\d{4}", bar) and bar.endswith("\r") and "\n" not in bar
+
+
+def test_an_epoch_of_one_word(recipes):
+    vocab = Vocab(["<PAD>", "<UNK>", "<EOS>", "stir"])
+    loader = make_eval_loader(["stir"], vocab, max_len=5)  # stir <EOS>: one target
+    model = LSTMLM(len(vocab), 4, 4, dropout_rate=0.0)
+    expected = loss_without_padding(model, loader.dataset)
+    loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.0), "cpu", progress=False)
+    assert loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_diverged_run_reports_a_capped_perplexity(recipes, tiny_config, monkeypatch):
+    monkeypatch.setattr(training, "evaluate_loss", lambda *args, **kwargs: 800.0)  # math.exp(800) overflows
+    record = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False).run_epoch()
+    assert record["val_loss"] == 800.0 and record["val_perplexity"] == math.exp(50)
