@@ -19,6 +19,9 @@ import re
 import nbval.plugin
 
 os.environ.setdefault("LSTM_TUTORIAL_QUICK", "1")
+# Kernels inherit this: one torch thread, as when the stored outputs were made (scripts/run_notebooks.py),
+# so sums are added in the same order and a second process on a 2-core machine does not slow both.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 _find_comment_markers = nbval.plugin.find_comment_markers

@@ -9,6 +9,7 @@ pair is in sync. Run it after changing a notebook or what it shows. Without
 LSTM_TUTORIAL_QUICK set, the training cells train for real.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import jupytext
 from nbclient import NotebookClient
 
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # the kernel inherits it; nbval runs use the same (conftest.py)
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
