@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from lstm_tutorial import TrainConfig, Vocab, make_dataloaders
-from lstm_tutorial.data import dataloaders_for, encode_recipes, make_eval_loader, pad_batch, split_fingerprint
+from lstm_tutorial.data import (LengthBucketSampler, dataloaders_for, encode_recipes, make_eval_loader, pad_batch,
+                                split_fingerprint)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,9 @@ def test_split_sizes_and_reproducible_shuffling(recipes, vocab):
 
 
 def test_bad_arguments(recipes, vocab):
-    with pytest.raises(ValueError, match="val_fraction"):
-        make_dataloaders(recipes, vocab, val_fraction=1.5)
+    for fraction in (1.5, 0, 1):
+        with pytest.raises(ValueError, match=f"val_fraction must be between 0 and 1, got {fraction}"):
+            make_dataloaders(recipes, vocab, val_fraction=fraction)
     with pytest.raises(ValueError, match="at least 2 recipes"):
         make_dataloaders(recipes[:1], vocab)
     with pytest.raises(ValueError, match="max_len"):
@@ -175,3 +177,36 @@ def test_the_split_fingerprint_is_the_sha256_of_the_ids(vocab):
     expected = "".join(",".join(map(str, sequence)) + ";" for sequence in loader.dataset)
     assert split_fingerprint(loader) == hashlib.sha256(expected.encode()).hexdigest()
     assert loader.dataset[0][-1] == vocab.eos_idx
+
+
+def test_defaults_cut_recipes_to_200_tokens_in_batches_of_32(vocab):
+    texts = [" ".join(["stir"] * n) for n in (3, 300)] * 40
+    train_loader, val_loader = make_dataloaders(texts, vocab)
+    assert train_loader.batch_sampler.batch_size == val_loader.batch_sampler.batch_size == 32
+    assert max(map(len, train_loader.dataset + val_loader.dataset)) == 201
+    assert max(map(len, encode_recipes(texts, vocab))) == 201
+    assert encode_recipes(["stir the soup"], vocab, max_len=1) == [[vocab.token2idx["stir"], vocab.token2idx["the"]]]
+
+
+def test_the_smallest_sizes_work(vocab):
+    train_loader, val_loader = make_dataloaders(["stir the soup", "salt the soup"], vocab, max_len=5, batch_size=1)
+    assert (len(train_loader), len(val_loader)) == (1, 1)
+    assert [len(batch) for batch in LengthBucketSampler([3, 4, 5], batch_size=1, shuffle=True)] == [1, 1, 1]
+
+
+def test_a_new_sampler_starts_at_epoch_0_with_seed_0(stir_vocab):
+    lengths = [len(sequence) for sequence in encode_recipes(LADDER, stir_vocab)]
+    fresh = list(LengthBucketSampler(lengths, batch_size=8, shuffle=True))
+    explicit = LengthBucketSampler(lengths, batch_size=8, shuffle=True, seed=0)
+    explicit.set_epoch(0)
+    assert fresh == list(explicit)
+    train_loader, _ = make_dataloaders(LADDER, stir_vocab, batch_size=8, seed=7)
+    assert train_loader.batch_sampler.seed == 7  # the split's seed also orders the batches
+
+
+def test_large_corpora_are_sorted_in_pools_and_every_recipe_still_comes_once(stir_vocab):
+    """Batches of 2 and 128 training recipes: two pools of 50 batches (100 recipes) each."""
+    train_loader, _ = make_dataloaders(LADDER, stir_vocab, max_len=200, batch_size=2)
+    batches = list(train_loader.batch_sampler)
+    assert len(batches) == len(train_loader) == 64
+    assert sorted(i for batch in batches for i in batch) == list(range(128))

@@ -78,6 +78,10 @@ def test_batches_of_logits():
         ({"top_k": 0}, "top_k must be an integer >= 1, got 0"),
         ({"top_p": 0.0}, r"top_p must be in \(0, 1\], got 0.0"),
         ({"top_p": 1.5}, "top_p"),
+        ({"top_k": 2.5}, "top_k must be an integer >= 1, got 2.5"),
+        ({"top_k": True}, "top_k must be an integer >= 1, got True"),
+        ({"top_p": True}, r"top_p must be in \(0, 1\], got True"),
+        ({"top_p": "0.5"}, r"top_p must be in \(0, 1\], got '0.5'"),
     ],
 )
 def test_bad_options_raise_value_error_naming_the_value(options, message):
@@ -155,3 +159,16 @@ def test_a_word_of_probability_0_is_not_drawn_even_when_the_uniform_number_is_ex
     monkeypatch.setattr(torch, "rand", lambda shape, **kwargs: torch.zeros(shape))
     assert draw(torch.tensor([0.0, 0.0, 0.5, 0.5])).tolist() == [2]
     assert draw(torch.tensor([[0.0, 1.0], [0.3, 0.7]])).tolist() == [[1], [0]]
+
+
+def test_top_p_1_keeps_every_word_of_a_large_vocabulary():
+    """The probabilities of 10,000 words add up to 1 only up to rounding: p = 1 must still keep them all."""
+    logits = torch.randn(10_000, generator=torch.Generator().manual_seed(0)) * 3
+    probs = next_token_probs(logits, 1.0, top_p=1)
+    assert (probs > 0).all()
+    torch.testing.assert_close(probs, next_token_probs(logits))
+
+
+def test_huge_logits_at_a_tiny_temperature_stay_finite():
+    probs = next_token_probs(LOGITS * 50, 1e-37)  # logits up to 100: 100 / 1e-37 overflows float32
+    assert probs.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
