@@ -505,7 +505,7 @@ for seed in (0, 1):
 # and gradients with less memory, and less work where there is padding:
 #
 # 1. run the LSTM once (`model.features`) and keep only the positions whose target is a real word;
-# 2. compute the output layer and the loss for those rows a chunk of 1,024 at a time, calling backward
+# 2. compute the output layer and the loss for those rows a chunk of `LOSS_CHUNK_ROWS` (256) at a time, calling backward
 #    on each chunk right away, so the `[rows, vocab]` scores never exist all at once;
 # 3. one backward through the LSTM at the end, with the gradients the chunks collected.
 #
