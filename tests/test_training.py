@@ -476,7 +476,8 @@ def test_float16_training_keeps_its_gradient_scaler_across_a_resume(recipes, tin
     with torch.backends.mkldnn.flags(enabled=False):
         trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu", tmp_path, progress=False)
         assert trainer.scaler.is_enabled() and trainer.scaler.get_scale() == 2.0**16  # GradScaler's start
-        trainer.scaler = torch.amp.GradScaler("cpu", init_scale=8.0, growth_interval=1)  # doubles after each step
+        trainer.scaler.load_state_dict({"scale": 8.0, "growth_factor": 2.0, "backoff_factor": 0.5,
+                                        "growth_interval": 1, "_growth_tracker": 0})  # doubles after each step
         dtypes = record_training_dtypes(trainer.model)
         trainer.fit()
         assert ("fc", torch.float16) in dtypes
