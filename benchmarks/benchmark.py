@@ -4,6 +4,7 @@
     python benchmarks/benchmark.py --epochs 1    # shorter
     python benchmarks/benchmark.py --threads 2   # another thread count (default: 1)
     python benchmarks/benchmark.py --data full_format_recipes.json   # (c) on other recipes
+    python benchmarks/benchmark.py --device cuda # on an NVIDIA GPU (no Step timing: that is the CPU's panel)
 
 All at the book's model sizes (vocabulary 10,000, embedding 100, hidden 128).
 The thread count is pinned and printed, with the machine's load average. It
@@ -28,9 +29,10 @@ and each speed-up is the median of the per-turn ratios.
     - the package in float32 (``mixed_precision=False``): recipes of similar
       length batched together and padded only to the longest, the output
       layer and the loss only for real targets, a chunk of rows at a time;
-    - the package in bfloat16 (the default on CPUs with native bfloat16):
+    - the package in mixed precision (bfloat16 on CPUs with native bfloat16
+      and on GPUs of compute capability 8.0 and up, float16 on older GPUs):
       the same, with the LSTM and the output layer's matrix products in
-      bfloat16, float32 weights and a float32 loss.
+      that dtype, float32 weights and a float32 loss.
     The validation loss of each after the same epochs (float32 evaluation,
     the same validation recipes) is printed beside the speed, so a faster
     loop that learns less would show.
@@ -132,6 +134,12 @@ def book_vocabulary(texts: list[str], heldout: list[str] | None = None) -> tuple
     return Vocab(vocab.idx2token + placeholders), how
 
 
+def finish_gpu_work() -> None:
+    """Wait for queued GPU kernels, so a timer stops when the work is done, not when it is queued."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def interleaved(runs: dict, repeats: int, warmup: int = 1) -> dict[str, list[float]]:
     """Seconds of each run, ``repeats`` times, in turns whose order rotates, after ``warmup`` untimed turns."""
     for _ in range(warmup):
@@ -141,8 +149,10 @@ def interleaved(runs: dict, repeats: int, warmup: int = 1) -> dict[str, list[flo
     times = {name: [] for name in names}
     for turn in range(repeats):
         for name in names[turn % len(names):] + names[: turn % len(names)]:
+            finish_gpu_work()
             start = time.perf_counter()
             runs[name]()
+            finish_gpu_work()
             times[name].append(time.perf_counter() - start)
     return times
 
@@ -159,24 +169,24 @@ def paired_ratio(slow: list[float], fast: list[float]) -> list[float]:
 
 
 # --- (a) and (b) ------------------------------------------------------------------------------------------
-def generation_model() -> tuple[LSTMLM, Vocab]:
+def generation_model(device: str = "cpu") -> tuple[LSTMLM, Vocab]:
     vocab = Vocab(["<PAD>", "<UNK>", "<EOS>"] + [f"word{i}" for i in range(BOOK["vocab_size"] - 3)])
     torch.manual_seed(0)
     model = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"]).eval()
     with torch.no_grad():  # never stop early, so both write exactly the tokens asked for
         model.fc.bias[[vocab.pad_idx, vocab.eos_idx]] = -1e9
-    return model, vocab
+    return model.to(device), vocab
 
 
-def benchmark_generation(lengths: list[int], repeats: int) -> dict[int, float]:
-    model, vocab = generation_model()
-    generator = TextGenerator(model, vocab, "cpu")
+def benchmark_generation(lengths: list[int], repeats: int, device: str) -> dict[int, float]:
+    model, vocab = generation_model(device)
+    generator = TextGenerator(model, vocab, device)
     prompt = "word1 word2"
     speedups = {}
     for tokens in lengths:
         runs = {
             "blog's way (re-run the whole text)":
-                lambda: blog_generate(model, vocab.idx2token, vocab.token2idx, "cpu", prompt, max_tokens=tokens),
+                lambda: blog_generate(model, vocab.idx2token, vocab.token2idx, device, prompt, max_tokens=tokens),
             "package (carried state)": lambda: generator.generate(prompt, max_tokens=tokens, verbose=False),
         }
         assert all(len(run()) == tokens for run in runs.values())
@@ -209,7 +219,7 @@ def benchmark_step(steps: int) -> None:
 
 
 # --- (c) ---------------------------------------------------------------------------------------------------
-def benchmark_training(epochs: int, data: str | None) -> dict:
+def benchmark_training(epochs: int, data: str | None, device: str) -> dict:
     texts = load_recipes(data, verbose=False)
     vocab, how = book_vocabulary(texts, load_recipes("heldout", verbose=False) if data is None else None)
     train_loader, val_loader = make_dataloaders(texts, vocab, BOOK["max_len"], BOOK["batch_size"], seed=42)
@@ -217,24 +227,25 @@ def benchmark_training(epochs: int, data: str | None) -> dict:
     print(f"  {len(texts):,} recipes ({len(train_loader.dataset):,} for training), vocabulary {len(vocab):,} "
           f"({how}); real tokens fill {real_tokens / (len(train_loader.dataset) * BOOK['max_len']):.0%} of the "
           f"book's {BOOK['max_len']}-token rows")
-    bf16 = training.autocast_dtype("cpu")
-    if bf16 is None:
-        print("  this CPU has no native bfloat16: the third loop runs in float32 too")
+    mixed = training.autocast_dtype(device)
+    if mixed is None:
+        print(f"  this {device} has no fast bfloat16: the third loop runs in float32 too")
+    mixed_name = str(mixed or torch.float32)[6:]
 
     torch.manual_seed(0)
     model, criterion, optimizer = initialize_model(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"],
-                                                   device="cpu")  # the blog's model, loss and optimizer
+                                                   device=device)  # the blog's model, loss and optimizer
     initial = copy.deepcopy(model.state_dict())
 
     def fresh_package_model():
-        package_model = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"])
+        package_model = LSTMLM(len(vocab), BOOK["embedding_dim"], BOOK["hidden_dim"]).to(device)
         package_model.load_state_dict(initial)
         return package_model, torch.optim.Adam(package_model.parameters(), lr=1e-3)
 
     # name -> (model, optimizer, dtype); dtype "blog" means the blog's loop
     loops = {"blog's loop (padding to 200, float32)": (model, optimizer, "blog"),
              "package, float32": (*fresh_package_model(), None),
-             "package, bfloat16": (*fresh_package_model(), bf16)}
+             f"package, {mixed_name}": (*fresh_package_model(), mixed)}
 
     def epoch_batches(dtype, epoch):
         """The batches of one epoch: the book's padded rows for the blog, the package's loader otherwise."""
@@ -245,13 +256,14 @@ def benchmark_training(epochs: int, data: str | None) -> dict:
 
     def train_step(model, optimizer, dtype, batch):
         if dtype == "blog":
-            blog_train(model, [batch], criterion, optimizer, "cpu")
+            blog_train(model, [batch], criterion, optimizer, device)
         else:
-            training.train_epoch(model, [batch], optimizer, "cpu", vocab.pad_idx, 1.0, dtype, progress=False)
+            training.train_epoch(model, [batch], optimizer, device, vocab.pad_idx, 1.0, dtype, progress=False)
 
     # Warm-up: two batches of each, on throw-away copies.
     for loop_model, _, dtype in loops.values():
         scratch = copy.deepcopy(loop_model)
+        scratch.lstm.flatten_parameters()  # a deep copy's LSTM weights are no longer one block (cuDNN wants one)
         scratch_optimizer = torch.optim.Adam(scratch.parameters(), lr=1e-3)
         for batch in epoch_batches(dtype, 0)[:2]:
             train_step(scratch, scratch_optimizer, dtype, batch)
@@ -270,22 +282,25 @@ def benchmark_training(epochs: int, data: str | None) -> dict:
             for index in [(turn + k) % len(names) for k in range(len(names))]:
                 name, batch = names[index], step_batches[index]
                 if batch is not None:
+                    finish_gpu_work()
                     start = time.perf_counter()
                     train_step(*loops[name], batch)
+                    finish_gpu_work()
                     seconds[name][-1] += time.perf_counter() - start
-    val_losses = {name: training.evaluate_loss(model, val_loader, "cpu", vocab.pad_idx)
+    val_losses = {name: training.evaluate_loss(model, val_loader, device, vocab.pad_idx)
                   for name, (model, _, _) in loops.items()}
     print(f"  real target tokens per second, per epoch (median, slowest-fastest of {epochs}), and validation "
           f"loss after {epochs} epoch{'s' * (epochs > 1)}:")
     for name in names:
         speeds = [real_tokens / s for s in seconds[name]]
         print(f"    {name:38s} {spread(speeds, fmt='{:,.0f}'):>24s} tokens/s | val loss {val_losses[name]:.4f}")
-    blog, fp32, bf = (seconds[name] for name in names)
+    blog, fp32, mixed_run = (seconds[name] for name in names)
     return {
-        "bf16 vs blog": statistics.median(paired_ratio(blog, bf)),
-        "bf16 vs float32": statistics.median(paired_ratio(fp32, bf)),
+        "mixed vs blog": statistics.median(paired_ratio(blog, mixed_run)),
+        "mixed vs float32": statistics.median(paired_ratio(fp32, mixed_run)),
         "float32 vs blog": statistics.median(paired_ratio(blog, fp32)),
-        "val": dict(zip(["blog", "float32", "bfloat16"], val_losses.values())),
+        "val": dict(zip(["blog", "float32", "mixed"], val_losses.values())),
+        "mixed": mixed_name,
     }
 
 
@@ -301,29 +316,36 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="Step presses to time")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--data", help="recipes for (c) (default: the default corpus)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: torch sees no CUDA GPU here")
     pin_threads(args.threads)
     print(f"torch {torch.__version__}, {cpu_name()}, {os.cpu_count()} cores, "
           f"{torch.get_num_threads()} thread{'s' * (torch.get_num_threads() > 1)} (pinned); load average at start "
           f"{os.getloadavg()[0]:.1f}")
-    print(f"precision: {training.describe_precision(torch.device('cpu'), training.autocast_dtype('cpu'), True)}")
-    print("(a) generation, book sizes")
-    generation = benchmark_generation(args.lengths, args.repeats)
-    print("(b) the panel's Step, book sizes")
-    benchmark_step(args.steps)
+    if args.device == "cuda":
+        print(f"GPU: {torch.cuda.get_device_name()} (compute capability {torch.cuda.get_device_capability()})")
+    device = torch.device(args.device)
+    print(f"precision: {training.describe_precision(device, training.autocast_dtype(device), True)}")
+    print(f"(a) generation on the {args.device}, book sizes")
+    generation = benchmark_generation(args.lengths, args.repeats, args.device)
+    if args.device == "cpu":
+        print("(b) the panel's Step, book sizes")
+        benchmark_step(args.steps)
     print(f"(c) training {args.epochs} epoch{'s' * (args.epochs > 1)} on {args.data or 'the default corpus'}, book sizes")
-    result = benchmark_training(args.epochs, args.data)
-    val = result["val"]
-    difference = val["bfloat16"] / val["float32"] - 1
+    result = benchmark_training(args.epochs, args.data, args.device)
+    val, mixed = result["val"], result["mixed"]
+    difference = val["mixed"] / val["float32"] - 1
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print("summary (speed-ups: median of the per-turn ratios)")
     for tokens, speedup in generation.items():
         print(f"  generation, {tokens} tokens: {speedup:.1f}x the blog's way (target >= 20x: {check(speedup, 20)})")
-    print(f"  training, bfloat16: {result['bf16 vs blog']:.2f}x the blog's loop (target >= 3.5x: "
-          f"{check(result['bf16 vs blog'], 3.5)}), {result['bf16 vs float32']:.2f}x the package's float32 "
-          f"(target >= 1.6x: {check(result['bf16 vs float32'], 1.6)})")
+    print(f"  training, {mixed}: {result['mixed vs blog']:.2f}x the blog's loop (target >= 3.5x: "
+          f"{check(result['mixed vs blog'], 3.5)}), {result['mixed vs float32']:.2f}x the package's float32 "
+          f"(target >= 1.6x: {check(result['mixed vs float32'], 1.6)})")
     print(f"  training, float32: {result['float32 vs blog']:.2f}x the blog's loop")
-    print(f"  val loss: bfloat16 {val['bfloat16']:.4f} vs float32 {val['float32']:.4f} ({difference:+.2%}, "
+    print(f"  val loss: {mixed} {val['mixed']:.4f} vs float32 {val['float32']:.4f} ({difference:+.2%}, "
           f"target within 1%: {'met' if abs(difference) <= 0.01 else 'NOT MET'}); blog's loop {val['blog']:.4f}")
 
 

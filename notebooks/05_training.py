@@ -506,7 +506,8 @@ for seed in (0, 1):
 #
 # 1. run the LSTM once (`model.features`) and keep only the positions whose target is a real word;
 # 2. compute the output layer and the loss for those rows a chunk of `LOSS_CHUNK_ROWS` (256) at a time, calling backward
-#    on each chunk right away, so the `[rows, vocab]` scores never exist all at once;
+#    on each chunk right away, so the `[rows, vocab]` scores never exist all at once (on a GPU, where
+#    every chunk costs kernel launches, a chunk holds up to 8,192 rows: a whole batch);
 # 3. one backward through the LSTM at the end, with the gradients the chunks collected.
 #
 # On CPUs with native bfloat16 (and on recent GPUs) it also runs the matrix products in **bfloat16**

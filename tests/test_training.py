@@ -242,13 +242,16 @@ def test_resume_applies_resumable_changes_and_refuses_the_others(trained, recipe
         Trainer.resume(trained.out_dir / "last.pt", list(reversed(recipes)), "cpu", tmp_path, progress=False)
 
 
-def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes):
-    from lstm_tutorial.training import LOSS_CHUNK_ROWS, forward_backward
+@pytest.mark.parametrize("chunks", ["a CPU's: several", "a GPU's: one"])
+def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypatch, chunks):
+    from lstm_tutorial.training import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, forward_backward
 
+    if chunks == "a GPU's: one":
+        monkeypatch.setattr(training, "loss_chunk_rows", lambda device: GPU_LOSS_CHUNK_ROWS)
     vocab = Vocab.build(recipes[:40], 500)
     train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
     x, y = next(iter(train_loader))
-    assert int((y != 0).sum()) > LOSS_CHUNK_ROWS  # several chunks
+    assert LOSS_CHUNK_ROWS < int((y != 0).sum()) < GPU_LOSS_CHUNK_ROWS
     model, criterion, _ = initialize_model(len(vocab), 16, 24, dropout_rate=0.3, device="cpu")
 
     torch.manual_seed(1)  # the same dropout masks both times
