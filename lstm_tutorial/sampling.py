@@ -82,8 +82,11 @@ def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch
     10,000-word vocabulary; a word with probability 0 is never drawn.
     """
     cdf = probs.cumsum(dim=-1)
-    u = torch.rand(cdf.shape[:-1] + (1,), generator=generator, device=probs.device) * cdf[..., -1:]
-    return torch.searchsorted(cdf, u, right=True).clamp_(max=probs.size(-1) - 1)
+    total = cdf[..., -1:]
+    u = torch.rand(cdf.shape[:-1] + (1,), generator=generator, device=probs.device) * total
+    # rand() * total can round up to total itself; below it, some word's cdf always exceeds u
+    u = torch.minimum(u, torch.nextafter(total, torch.zeros_like(total)))
+    return torch.searchsorted(cdf, u, right=True)
 
 
 def apply_temperature(probs: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:

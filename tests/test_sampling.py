@@ -161,6 +161,15 @@ def test_a_word_of_probability_0_is_not_drawn_even_when_the_uniform_number_is_ex
     assert draw(torch.tensor([[0.0, 1.0], [0.3, 0.7]])).tolist() == [[1], [0]]
 
 
+def test_a_uniform_number_rounded_up_to_the_total_still_draws_a_word_of_positive_probability(monkeypatch):
+    """``rand() * total`` can round up to ``total`` itself, past every cumulative probability: the draw is
+    then the last word that has any probability, never an index past the vocabulary or a word that
+    top-k or top-p removed."""
+    monkeypatch.setattr(torch, "rand", lambda shape, **kwargs: torch.ones(shape))
+    assert draw(torch.tensor([0.2, 0.3, 0.5])).tolist() == [2]
+    assert draw(torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 2.0]])).tolist() == [[1], [3]]
+
+
 def test_top_p_1_keeps_every_word_of_a_large_vocabulary():
     """The probabilities of 10,000 words add up to 1 only up to rounding: p = 1 must still keep them all."""
     logits = torch.randn(10_000, generator=torch.Generator().manual_seed(0)) * 3
