@@ -269,6 +269,22 @@ def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypat
         torch.testing.assert_close(p.grad, blog_grads[name], rtol=1e-4, atol=1e-6, msg=name)
 
 
+def test_a_cpu_runs_the_output_layer_in_cache_sized_chunks_and_a_gpu_a_whole_batch_at_once(recipes):
+    from lstm_tutorial.training import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, forward_backward, loss_chunk_rows
+
+    assert loss_chunk_rows(torch.device("cpu")) == LOSS_CHUNK_ROWS == 256
+    assert loss_chunk_rows(torch.device("cuda", 0)) == GPU_LOSS_CHUNK_ROWS >= 32 * 200  # a batch of the book's
+    vocab = Vocab.build(recipes[:40], 500)
+    train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
+    x, y = next(iter(train_loader))
+    model = LSTMLM(len(vocab), 16, 24)
+    calls = []
+    model.fc.register_forward_hook(lambda module, inputs, output: calls.append(len(output)))
+    forward_backward(model, x, y, vocab.pad_idx, torch.device("cpu"))
+    real_targets = int((y != vocab.pad_idx).sum())
+    assert calls == [256] * (real_targets // 256) + [real_targets % 256] * (real_targets % 256 > 0)
+
+
 # --- the Trainer, step by step -----------------------------------------------------------------------
 def test_each_epoch_is_recorded_timed_and_sampled(recipes, tmp_path, tiny_config, monkeypatch, capsys):
     """A clock that advances 2 s per reading: training reads it before and after the training pass,
