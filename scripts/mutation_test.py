@@ -12,9 +12,9 @@ the tests notice is killed; one they do not notice survived. The score is killed
 
 mutmut does not mutate decorated functions (``@torch.no_grad()``: ``TextGenerator.prefill``,
 ``TextGenerator.step``, ``evaluate_loss``; properties), so scripts/plant_bugs.py covers those.
-Takes about an hour on a 2-core CPU (``--children`` sets the parallel test processes).
+Takes about 20 minutes on a 2-core CPU (``--children`` sets the parallel test processes).
 Survivors whose change cannot alter behaviour are listed as equivalent, with the reason, in
-README.md's Testing section; exit status 1 when the score is below ``--target``.
+README.md's "What the tests catch"; exit status 1 when the score is below ``--target``.
 """
 
 from __future__ import annotations

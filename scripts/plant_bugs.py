@@ -46,6 +46,15 @@ BUGS = [
         "state.next_logits, state.hidden = self.model.step(next_ids[:, 0], "
         "tuple(h * 0 for h in state.hidden))",
         ("tests/test_generate.py",)),
+    Bug("prefill_state", "prefill() drops the prompt's LSTM state: generation starts from zeros",
+        "lstm_tutorial/generate.py",
+        "hidden = tuple(h.repeat(1, num_texts, 1) for h in hidden)",
+        "hidden = tuple(torch.zeros_like(h).repeat(1, num_texts, 1) for h in hidden)",
+        ("tests/test_generate.py",)),
+    Bug("prefill_logits", "prefill() takes the next-word logits after the prompt's first word, not its last",
+        "lstm_tutorial/generate.py",
+        "next_logits=logits[0, -1].expand(num_texts, -1)", "next_logits=logits[0, 0].expand(num_texts, -1)",
+        ("tests/test_generate.py",)),
     Bug("eos", "generation never stops at <EOS>", "lstm_tutorial/generate.py",
         "state.finished[row] = idx in self.stop_ids", "state.finished[row] = False",
         ("tests/test_generate.py",)),
@@ -82,6 +91,12 @@ BUGS = [
     Bug("batch_mean", "the epoch loss is the mean over batches (the blog post's bug)", "lstm_tutorial/training.py",
         "total_loss += loss * n_tokens\n        total_tokens += n_tokens",
         "total_loss += loss\n        total_tokens += 1",
+        ("tests/test_training.py",)),
+    Bug("eval_batch_mean", "the validation loss is the mean over batches", "lstm_tutorial/training.py",
+        "                                        device, dtype, backward_scale=None)\n"
+        "        total_tokens += int(real.sum())\n",
+        "                                        device, dtype, backward_scale=None) / int(real.sum())\n"
+        "        total_tokens += 1\n",
         ("tests/test_training.py",)),
     Bug("no_clip", "gradient clipping removed", "lstm_tutorial/training.py",
         "            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)", "            pass",
