@@ -17,11 +17,11 @@ Exits 1 if a check fails. The README's "Precision by device, and the GPU path" q
 from __future__ import annotations
 
 import argparse
-from contextlib import nullcontext
 import math
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from unittest import mock
 
