@@ -27,12 +27,11 @@ from unittest import mock
 
 import torch
 
-from lstm_tutorial import PRESETS, Trainer, load_generator, pretrained_model
+from lstm_tutorial import PRESETS, TextGenerator, Trainer, load_generator, pretrained_model
 from lstm_tutorial.course import course_preset
 from lstm_tutorial.config import TrainConfig
 from lstm_tutorial.data import dataloaders_for
 from lstm_tutorial.model import LSTMLM
-from lstm_tutorial.pretrained import PRETRAINED_MODEL
 from lstm_tutorial.recipes import load_recipes
 from lstm_tutorial.training import autocast_dtype, describe_precision, evaluate_loss, forward_backward
 
@@ -72,12 +71,13 @@ def check_pretrained(device: torch.device) -> None:
     model, vocab, checkpoint = pretrained_model(device)
     config = TrainConfig.from_dict(checkpoint["config"])
     _, val_loader = dataloaders_for(config, load_recipes(config.data, verbose=False), vocab)
+    mixed_dtype = autocast_dtype(device)
     float32 = evaluate_loss(model, val_loader, device, vocab.pad_idx, dtype=None)
-    mixed = evaluate_loss(model, val_loader, device, vocab.pad_idx, dtype=autocast_dtype(device))
+    mixed = evaluate_loss(model, val_loader, device, vocab.pad_idx, dtype=mixed_dtype)
     print(f"  validation loss: recorded (CPU, float32) {checkpoint['val_loss']:.4f}, GPU float32 {float32:.4f}, "
-          f"GPU {str(autocast_dtype(device))[6:]} autocast {mixed:.4f} ({mixed / float32 - 1:+.2%})")
+          f"GPU {str(mixed_dtype)[6:]} autocast {mixed:.4f} ({mixed / float32 - 1:+.2%})")
     check(abs(float32 - checkpoint["val_loss"]) < 1e-3, "GPU float32 loss matches the CPU's")
-    generator = load_generator(PRETRAINED_MODEL, device)
+    generator = TextGenerator(model, vocab)  # the model loaded above, not a second load of the file
     first = generator.sample("recipe for banana bread", num_samples=3, max_tokens=40, temperature=0.8, seed=7)
     again = generator.sample("recipe for banana bread", num_samples=3, max_tokens=40, temperature=0.8, seed=7)
     other = generator.sample("recipe for banana bread", num_samples=3, max_tokens=40, temperature=0.8, seed=8)
