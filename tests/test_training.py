@@ -242,15 +242,21 @@ def test_resume_applies_resumable_changes_and_refuses_the_others(trained, recipe
         Trainer.resume(trained.out_dir / "last.pt", list(reversed(recipes)), "cpu", tmp_path, progress=False)
 
 
+def first_batch_of_40_recipes(recipes: list[str]) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
+    """A vocabulary and the first training batch (32 recipes of up to 60 tokens: several hundred targets)."""
+    vocab = Vocab.build(recipes[:40], 500)
+    train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
+    x, y = next(iter(train_loader))
+    return vocab, x, y
+
+
 @pytest.mark.parametrize("chunks", ["a CPU's: several", "a GPU's: one"])
 def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypatch, chunks):
     from lstm_tutorial.training import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, forward_backward
 
     if chunks == "a GPU's: one":
         monkeypatch.setattr(training, "loss_chunk_rows", lambda device: GPU_LOSS_CHUNK_ROWS)
-    vocab = Vocab.build(recipes[:40], 500)
-    train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
-    x, y = next(iter(train_loader))
+    vocab, x, y = first_batch_of_40_recipes(recipes)
     assert LOSS_CHUNK_ROWS < int((y != 0).sum()) < GPU_LOSS_CHUNK_ROWS
     model, criterion, _ = initialize_model(len(vocab), 16, 24, dropout_rate=0.3, device="cpu")
 
@@ -274,9 +280,7 @@ def test_a_cpu_runs_the_output_layer_in_cache_sized_chunks_and_a_gpu_a_whole_bat
 
     assert loss_chunk_rows(torch.device("cpu")) == LOSS_CHUNK_ROWS == 256
     assert loss_chunk_rows(torch.device("cuda", 0)) == GPU_LOSS_CHUNK_ROWS >= 32 * 200  # a batch of the book's
-    vocab = Vocab.build(recipes[:40], 500)
-    train_loader, _ = make_dataloaders(recipes[:40], vocab, max_len=60, batch_size=32)
-    x, y = next(iter(train_loader))
+    vocab, x, y = first_batch_of_40_recipes(recipes)
     model = LSTMLM(len(vocab), 16, 24)
     calls = []
     model.fc.register_forward_hook(lambda module, inputs, output: calls.append(len(output)))
