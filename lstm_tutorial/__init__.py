@@ -4,7 +4,8 @@ The companion package of the lstm-tutorial notebook course. Where each idea live
 
 - ``tokenizer``, ``vocab``: text to tokens to ids and back;
 - ``recipes``: the bundled corpora and your own recipe files; ``data``: batches;
-- ``model``: ``LSTMLM``; ``sampling``: temperature, top-k, top-p;
+- ``model``: ``LSTMLM`` (forward, loss, one step); ``devices``: the device and the precision;
+  ``sampling``: temperature, top-k, top-p;
   ``generate``: ``TextGenerator``; ``training``: ``Trainer``; ``config``: presets;
 - ``checkpoints``: saving and loading; ``colab_drive``: Google Drive under Colab;
   ``pretrained``: the shipped model; ``panel``: the ipywidgets panel; ``cli``;
@@ -27,12 +28,12 @@ _HOMES = {
     "load_recipes": "recipes", "load_epicurious": "recipes", "download_epicurious": "recipes",
     "make_dataloaders": "data",
     "TrainConfig": "config", "PRESETS": "config", "DEFAULT_PRESET": "config",
-    "LSTMLM": "model", "default_device": "model",
+    "LSTMLM": "model", "resolve_device": "devices",
     "SamplingOptions": "sampling", "next_token_probs": "sampling",
     "TextGenerator": "generate", "GenerationState": "generate",
     "Trainer": "training",
     "load_checkpoint": "checkpoints", "save_checkpoint": "checkpoints", "load_model": "checkpoints",
-    "load_generator": "checkpoints",
+    "load_generator": "checkpoints", "validation_loader": "checkpoints",
     "checkpoint_dir": "colab_drive",
     "pretrained_generator": "pretrained", "pretrained_model": "pretrained",
     "generation_panel": "panel",

@@ -66,13 +66,18 @@ class KneserNeyBigram:
         return seen + backoff * self.continuation_prob(word)
 
 
+def perplexity_from_loss(mean_loss: float) -> float:
+    """Perplexity, ``exp(mean loss per word)``; a loss over 50 nats counts as 50 so that it never overflows."""
+    return math.exp(min(mean_loss, 50.0))
+
+
 def perplexity(model: UnigramModel | KneserNeyBigram, sequences: Iterable[Sequence[int]]) -> float:
-    """exp of the mean negative log-probability of every word after the first in ``sequences``."""
+    """The perplexity of a count model on every word after the first in ``sequences``."""
     total, count = 0.0, 0
     for previous, word in _pairs(sequences):
         total -= math.log(model.prob(previous, word))
         count += 1
-    return math.exp(total / max(count, 1))
+    return perplexity_from_loss(total / max(count, 1))
 
 
 class CopyFinder:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
+PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # TrainConfig.precision; devices.py resolves it
+
 
 def _help(text: str, **kwargs):
     """A dataclass field whose help text the command line shows next to its flag."""
@@ -36,7 +38,8 @@ class TrainConfig:
                                  default=None)
     learning_rate: float = _help("Adam's learning rate", default=1e-3)
     clip_grad_norm: float | None = _help("clip the gradient norm to this (default: no clipping)", default=1.0)
-    mixed_precision: bool = _help("bfloat16/float16 matrix products where the device supports them", default=True)
+    precision: str = _help("dtype of the matrix products: auto (bfloat16 where the device is fast at it, float16 "
+                           "on older GPUs, else float32), float32, bfloat16 or float16", default="auto")
     seed: int = _help("random seed: same seed, same split, same run", default=42)
     # the sample printed after every epoch
     sample_prompt: str = _help("prompt of the sample printed after each epoch", default="recipe for")
@@ -57,12 +60,18 @@ class TrainConfig:
         _check_int("seed", self.seed, minimum=0)
         if not isinstance(self.data, str) or not self.data.strip():
             raise ValueError(f"data must name a corpus or a path, got {self.data!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
+        """The config a checkpoint saved; an older one's ``mixed_precision`` flag becomes ``precision``."""
+        values = dict(values)
+        if "mixed_precision" in values and "precision" not in values:
+            values["precision"] = "auto" if values["mixed_precision"] else "float32"
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in known})
 
@@ -93,8 +102,29 @@ def _check_range(name: str, value, low: float, high: float, words: str, closed_l
 
 
 # Fields a resumed run may change: they do not change the data, the split or the model's shape.
-RESUMABLE_FIELDS = ("epochs", "patience", "learning_rate", "clip_grad_norm", "mixed_precision", "sample_prompt",
+RESUMABLE_FIELDS = ("epochs", "patience", "learning_rate", "clip_grad_norm", "precision", "sample_prompt",
                     "sample_tokens")
+
+
+def config_for_resume(saved: TrainConfig, requested: dict, name_of=lambda field: field) -> TrainConfig:
+    """The config a resumed run continues with: ``saved`` with the ``requested`` values applied.
+
+    A requested value equal to the saved one is accepted whatever the field; a
+    field in ``RESUMABLE_FIELDS`` takes the new value; any other field that
+    differs (the data, the split, the model's shape) raises ValueError naming
+    it as ``name_of(field)`` (the command line passes its flag names) with
+    both values.
+    """
+    known = {f.name for f in fields(TrainConfig)}
+    for name, value in requested.items():
+        if name not in known:
+            raise TypeError(f"TrainConfig has no setting {name!r}")
+        if name not in RESUMABLE_FIELDS and value != getattr(saved, name):
+            allowed = ", ".join(name_of(field) for field in RESUMABLE_FIELDS)
+            raise ValueError(f"cannot resume with {name_of(name)} {value!r}: the checkpoint has "
+                             f"{getattr(saved, name)!r}, and a resumed run keeps its data, split and model "
+                             f"(it may change {allowed})")
+    return saved.updated(**requested)
 
 PRESETS: dict[str, TrainConfig] = {
     # Seconds on a 2-core CPU: a small model on the first 300 recipes (the original ones), one

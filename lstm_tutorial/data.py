@@ -106,11 +106,7 @@ def make_dataloaders(
     n_val = min(max(1, round(len(order) * val_fraction)), len(order) - 1)
     train = [sequences[i] for i in order[n_val:]]
     val = [sequences[i] for i in order[:n_val]]
-    loaders = _loader(train, vocab.pad_idx, batch_size, True, seed), _loader(val, vocab.pad_idx, batch_size, False, seed)
-    for loader in loaders:  # so a checkpoint can record the split these loaders came from
-        loader.split_settings = {"max_len": max_len, "batch_size": batch_size, "val_fraction": val_fraction,
-                                 "seed": seed}
-    return loaders
+    return _loader(train, vocab.pad_idx, batch_size, True, seed), _loader(val, vocab.pad_idx, batch_size, False, seed)
 
 
 def dataloaders_for(config: TrainConfig, texts: list[str], vocab: Vocab) -> tuple[DataLoader, DataLoader]:

@@ -49,24 +49,18 @@ class TextGenerator:
     Fixes to the blog post's generator: the prompt is tokenized like the
     training text; the LSTM state is carried between steps; temperature is
     ``softmax(logits / T)`` with T = 0 for greedy; sampling can be seeded and
-    batched.
+    batched. It runs where the model is.
     """
 
-    def __init__(self, model: LSTMLM, vocab: Vocab, device: torch.device | str | None = None):
+    def __init__(self, model: LSTMLM, vocab: Vocab):
         self.model = model
         self.vocab = vocab
-        self.device = torch.device(device) if device is not None else model.device
-        self.model.to(self.device)
-        self.model.eval()  # no dropout while generating
         self.stop_ids = {vocab.eos_idx, vocab.pad_idx}
 
     @property
-    def idx2token(self) -> list[str]:
-        return self.vocab.idx2token
-
-    @property
-    def token2idx(self) -> dict[str, int]:
-        return self.vocab.token2idx
+    def device(self) -> torch.device:
+        """Where the model is, and so where generation runs."""
+        return self.model.device
 
     def random_generator(self, seed: int | None) -> torch.Generator | None:
         """A seeded ``torch.Generator`` on the model's device (None: torch's global one)."""
@@ -92,6 +86,7 @@ class TextGenerator:
         if isinstance(num_texts, bool) or not isinstance(num_texts, int) or not 1 <= num_texts <= MAX_SAMPLES:
             raise ValueError(f"num_samples must be a whole number from 1 to {MAX_SAMPLES}, got {num_texts!r}")
         ids = self.encode_prompt(prompt)
+        self.model.eval()  # no dropout while generating, even right after a training epoch
         logits, hidden = self.model(torch.tensor([ids], dtype=torch.long, device=self.device))
         hidden = tuple(h.repeat(1, num_texts, 1) for h in hidden)
         return GenerationState(
@@ -151,44 +146,11 @@ class TextGenerator:
     ) -> list[str]:
         """``num_samples`` continuations of ``prompt``, generated together as one batch."""
         options = SamplingOptions(temperature, top_k, top_p)
-        check_max_tokens(max_tokens)
         state = self.complete(self.prefill(prompt, num_samples), max_tokens, options, self.random_generator(seed))
         return [self.text(ids) for ids in state.token_ids]
 
-    def generate(
-        self,
-        start_prompt: str,
-        max_tokens: int = 100,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-        verbose: bool = True,
-    ) -> list[dict]:
-        """Continue ``start_prompt`` by up to ``max_tokens`` words, recording every step.
-
-        Returns the blog post's ``info``: one dict per step with ``"prompt"``
-        (the tokens so far, space-separated), ``"word_probs"`` (numpy array
-        over the vocabulary), plus ``"token"`` and ``"prob"`` of the word
-        picked. Prints the generated text when ``verbose``, as the blog does.
-        """
-        options = SamplingOptions(temperature, top_k, top_p)
-        check_max_tokens(max_tokens)
-        state = self.prefill(start_prompt)
-        info = []
-
-        def record(state: GenerationState, probs: torch.Tensor) -> None:
-            ids = state.token_ids[0]
-            info.append({"prompt": " ".join(self.idx2token[idx] for idx in ids[:-1]),
-                         "word_probs": probs[0].cpu().numpy(), "token": self.idx2token[ids[-1]],
-                         "prob": state.picked_probs[0][-1]})
-
-        self.complete(state, max_tokens, options, self.random_generator(seed), on_step=record)
-        if verbose:
-            print(f"\nGenerated text:\n{self.text(state.token_ids[0])}\n")
-        return info
-
 
 def check_max_tokens(max_tokens: int) -> None:
+    """ValueError naming ``max_tokens`` unless it is a whole number from 1 to ``MAX_NEW_TOKENS``."""
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"max_tokens must be a whole number from 1 to {MAX_NEW_TOKENS}, got {max_tokens!r}")

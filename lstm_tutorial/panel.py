@@ -43,13 +43,27 @@ HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto San
                 "Malgun Gothic", "Apple SD Gothic Neo", "AppleGothic")
 
 
+# (id of matplotlib's font list, its length) -> the answer of _hangul_font for that list
+_hangul_font_cache: dict[tuple[int, int], str | None] = {}
+
+
 def _hangul_font() -> str | None:
-    """The first font matplotlib knows that has Hangul, or None."""
+    """The first font matplotlib knows that has Hangul, or None.
+
+    The answer is remembered until matplotlib's font list changes: ``fontManager.addfont``
+    (how Colab users add NanumGothic) makes it longer, and a rebuilt font manager has a new list.
+    """
     from matplotlib import font_manager
 
-    known = sorted({font.name for font in font_manager.fontManager.ttflist})
-    preferred = [name for name in HANGUL_FONTS if name in known]
-    return (preferred or [name for name in known if "CJK" in name or "Nanum" in name] or [None])[0]
+    fonts = font_manager.fontManager.ttflist
+    key = (id(fonts), len(fonts))
+    if key not in _hangul_font_cache:
+        known = sorted({font.name for font in fonts})
+        preferred = [name for name in HANGUL_FONTS if name in known]
+        found = (preferred or [name for name in known if "CJK" in name or "Nanum" in name] or [None])[0]
+        _hangul_font_cache.clear()
+        _hangul_font_cache[key] = found
+    return _hangul_font_cache[key]
 
 
 def _chart_label(word: str) -> str:
@@ -152,9 +166,10 @@ class GenerationPanel(widgets.VBox):
                 end_logits.append(scores_before[0])
             scores_before[0] = state.next_logits[0]
 
-        self.text_generator.complete(state, self.max_tokens.value, self._options(),
-                                     self.text_generator.random_generator(seed), on_step=remember)
+        rng = self.text_generator.random_generator(seed)
+        self.text_generator.complete(state, self.max_tokens.value, self._options(), rng, on_step=remember)
         self.state, self._end_logits, self._max_tokens = state, (end_logits or [None])[0], self.max_tokens.value
+        self.step_rng = rng  # Step goes on drawing from the seeded generator, where Generate left it
         self._show_texts()
         self.redraw_chart()
 

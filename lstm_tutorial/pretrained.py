@@ -20,11 +20,17 @@ from .vocab import Vocab
 PRETRAINED_MODEL = Path(str(resources.files("lstm_tutorial") / "pretrained" / "recipes_lstm.pt"))
 
 
-def pretrained_model(device: torch.device | str = "cpu") -> tuple[LSTMLM, Vocab, dict]:
-    """The pretrained model (eval mode), its vocabulary and its checkpoint (with ``command``, ``val_loss``...)."""
+def pretrained_model(device: torch.device | str | None = None) -> tuple[LSTMLM, Vocab, dict]:
+    """The pretrained model (eval mode), its vocabulary and its checkpoint (with ``command``, ``val_loss``...).
+
+    ``device``: None means the GPU when there is one, else the CPU.
+    """
     return load_model(PRETRAINED_MODEL, device)
 
 
-def pretrained_generator(device: torch.device | str = "cpu") -> TextGenerator:
-    """A ready :class:`TextGenerator` for the pretrained model, on the CPU unless ``device`` says otherwise."""
+def pretrained_generator(device: torch.device | str | None = None) -> TextGenerator:
+    """A ready :class:`TextGenerator` for the pretrained model.
+
+    ``device``: None means the GPU when there is one, else the CPU.
+    """
     return load_generator(PRETRAINED_MODEL, device)

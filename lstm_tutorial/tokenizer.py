@@ -16,10 +16,16 @@ import unicodedata
 # character (punctuation, symbols such as ° or |) is a token of its own.
 _TOKEN_PATTERN = re.compile(r"[^\W_]+|[^\w\s]|_")
 
+# The special tokens of the vocabulary (lstm_tutorial.vocab gives them their ids).
+PAD = "<PAD>"  # id 0: the blog post's CrossEntropyLoss(ignore_index=0) skips it
+UNK = "<UNK>"  # any word outside the vocabulary
+EOS = "<EOS>"  # ends every recipe, so the generator knows when to stop
+SPECIAL_TOKENS = [PAD, UNK, EOS]
+_NOT_WRITTEN = {PAD, EOS}  # what detokenize leaves out
+
 _CLOSING = {".", ",", ";", ":", "!", "?", ")", "]", "}", "%"}
 _OPENING = {"(", "[", "{"}
 _CONTRACTION_ENDINGS = {"s", "t", "re", "ll", "d", "ve", "m"}
-_SPECIAL_TOKENS = {"<PAD>", "<EOS>"}
 
 
 def _expand_vulgar_fractions(text: str) -> str:
@@ -54,13 +60,19 @@ def detokenize(tokens: list[str]) -> str:
     'add 1/2 cup salt.'
     """
     text = ""
-    previous = ""
+    before = previous = ""
     for token in tokens:
-        if token in _SPECIAL_TOKENS:
+        if token in _NOT_WRITTEN:
             continue
-        text += token if not text or _glued(previous, token) else " " + token
-        previous = token
+        glued = not text or _glued(previous, token) or _inside_number(before, previous, token)
+        text += token if glued else " " + token
+        before, previous = previous, token
     return text
+
+
+def _inside_number(before: str, previous: str, token: str) -> bool:
+    """Whether ``token`` is the digits after the point of 1.5 or the colon of a 1:1 ratio."""
+    return previous in (".", ":") and before.isdigit() and token.isdigit()
 
 
 def _glued(previous: str, token: str) -> bool:

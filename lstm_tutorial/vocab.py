@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .tokenizer import detokenize, tokenize
+from .tokenizer import EOS, PAD, SPECIAL_TOKENS, UNK, detokenize, tokenize
 
-PAD = "<PAD>"  # id 0: the blog post's CrossEntropyLoss(ignore_index=0) skips it
-UNK = "<UNK>"  # any word outside the vocabulary
-EOS = "<EOS>"  # ends every recipe, so the generator knows when to stop
-SPECIAL_TOKENS = [PAD, UNK, EOS]
+__all__ = ["EOS", "PAD", "SPECIAL_TOKENS", "UNK", "Vocab"]
 
 
 class Vocab:
@@ -27,13 +24,14 @@ class Vocab:
         """Keep the ``max_size`` most frequent tokens (special tokens included).
 
         Ties are broken by first appearance, so the same texts always give the
-        same vocabulary.
+        same vocabulary, in every process (whatever its string hash seed).
         """
         if max_size <= len(SPECIAL_TOKENS):
             raise ValueError(f"max_size must be more than {len(SPECIAL_TOKENS)}, got {max_size}")
         counts = Counter(token for text in texts for token in tokenize(text))
-        words = [token for token, _ in counts.most_common(max_size - len(SPECIAL_TOKENS))]
-        return cls(SPECIAL_TOKENS + words)
+        first_seen = {token: order for order, token in enumerate(counts)}  # a Counter keeps insertion order
+        ranked = sorted(counts, key=lambda token: (-counts[token], first_seen[token]))
+        return cls(SPECIAL_TOKENS + ranked[: max_size - len(SPECIAL_TOKENS)])
 
     def __len__(self) -> int:
         return len(self.idx2token)

@@ -43,13 +43,13 @@ from lstm_tutorial import LSTMLM, Vocab, detokenize, load_recipes, make_dataload
 # %% [markdown]
 # ## 1.1 The corpus
 #
-# A **corpus** is the body of text a model learns from. The blog post trains on the Epicurious
-# recipes (about 20,000, downloaded from Kaggle), each turned into one string
-# `"Recipe for {title} | {directions}"`. The package bundles a corpus in the same format, so the course
-# runs offline: `load_recipes()` returns 3,271 recipes, 320 written for this project by AI agents
-# followed by 2,951 from the Wikibooks Cookbook (CC BY-SA 4.0; the README says where each part comes
-# from). Give it a path (for example to the Epicurious `full_format_recipes.json`) to use other
-# recipes.
+# A **corpus** is the body of text a model learns from. The book's LSTM chapter, which the blog post
+# ports to PyTorch, trains on the Epicurious recipes (about 20,000, downloaded from Kaggle), each
+# turned into one string `"Recipe for {title} | {directions}"`. The package bundles a corpus in the
+# same format, so the course runs offline: `load_recipes()` returns 3,271 recipes, 320 written for this
+# project with the help of language models, followed by 2,951 from the Wikibooks Cookbook (CC BY-SA
+# 4.0; the README says where each part comes from). Give it a path (for example to the Epicurious
+# `full_format_recipes.json`) to use other recipes.
 
 # %%
 texts = load_recipes(verbose=False)

@@ -1,4 +1,4 @@
-"""Plant each bug of issue 12 in a scratch copy of the project, one at a time, and check a test fails.
+"""Plant each known bug (BUGS below) in a scratch copy of the project, one at a time; check a test fails.
 
     python scripts/plant_bugs.py            # every bug (about 6 minutes on a 2-core CPU)
     python scripts/plant_bugs.py eos top_k  # only these

@@ -45,3 +45,10 @@ def trained(tmp_path_factory, recipes):
 def generator(trained):
     return trained.generator
 
+
+@pytest.fixture
+def panel(generator):
+    """The interactive generation panel on the tiny model."""
+    from lstm_tutorial import generation_panel  # loads ipywidgets and matplotlib: only for the tests that need it
+
+    return generation_panel(generator)

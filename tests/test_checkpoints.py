@@ -171,7 +171,7 @@ def test_a_config_or_vocabulary_that_is_not_valid(trained, tmp_path):
 
 def test_load_generator_rebuilds_the_same_model(trained):
     generator = load_generator(trained.out_dir / "last.pt", "cpu")
-    assert generator.idx2token == trained.vocab.idx2token
+    assert generator.vocab.idx2token == trained.vocab.idx2token
     assert generator.sample("recipe for", max_tokens=10, temperature=0) == trained.generator.sample(
         "recipe for", max_tokens=10, temperature=0)
 
@@ -244,13 +244,13 @@ def test_metrics_are_written_atomically_too(tmp_path, monkeypatch):
 
 def test_a_folder_that_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "taken").write_text("a file")
-    with pytest.raises(ValueError, match="taken is a file, not a folder"):
+    with pytest.raises(ValueError, match=f"checkpoint folder {tmp_path / 'taken'}: {tmp_path / 'taken'} is a file"):
         save_checkpoint({"epoch": 1}, tmp_path / "taken" / "last.pt")
 
 
 def test_models_load_on_the_device_asked_for_else_the_default(trained, monkeypatch):
     """"meta" stands in for a second device (a GPU) on machines that have only a CPU."""
-    monkeypatch.setattr(checkpoints, "default_device", lambda: torch.device("meta"))
+    monkeypatch.setattr(checkpoints, "resolve_device", lambda device: torch.device(device or "meta"))
     path = trained.out_dir / "last.pt"
     assert load_model(path)[0].fc.weight.is_meta
     assert load_model(path, "meta")[0].fc.weight.is_meta and load_model(path, "cpu")[0].device.type == "cpu"
@@ -262,3 +262,18 @@ def test_checkpoints_are_ordinary_files_in_folders_made_as_needed(trained, tmp_p
     path = saved_copy(trained, tmp_path, name="runs/first/last.pt")
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, like any file saved from Python
     assert load_checkpoint(path)["epoch"] == 2
+
+
+def test_a_flipped_byte_far_inside_the_largest_tensor_is_refused(trained, tmp_path):
+    """The checksum covers every byte of every tensor, not just the start of each."""
+    weights = load_checkpoint(trained.out_dir / "last.pt")["model_state_dict"]
+    largest = max(weights.values(), key=lambda tensor: tensor.numel() * tensor.element_size()).numpy().tobytes()
+    assert len(largest) > 8 * 1024
+    data = bytearray((trained.out_dir / "last.pt").read_bytes())
+    end = bytes(data).find(largest[-64:]) + 64  # where the tensor's bytes end, stored raw in the zip
+    assert end > 64
+    data[end - 1] ^= 0xFF  # its very last byte
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged.pt is damaged: its weights do not match their checksum"):
+        load_checkpoint(damaged)

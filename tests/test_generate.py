@@ -7,6 +7,17 @@ from lstm_tutorial.generate import MAX_NEW_TOKENS, MAX_SAMPLES, check_max_tokens
 from lstm_tutorial.sampling import draw
 
 
+def blog_generator(generator: TextGenerator) -> PyTorchTextGenerator:
+    """The blog post's generator (with ``generate`` and its ``info``) for the same model and vocabulary."""
+    return PyTorchTextGenerator(generator.model, generator.vocab.idx2token, generator.vocab.token2idx, "cpu")
+
+
+@pytest.fixture
+def generator(trained) -> PyTorchTextGenerator:
+    """The tiny trained model's generator, as the blog post's class: every TextGenerator method, and ``generate``."""
+    return blog_generator(trained.generator)
+
+
 def rerun_whole_prefix_probs(generator, token_ids):
     """The blog post's way: run the model over every token so far, keep the last position."""
     with torch.no_grad():
@@ -127,7 +138,7 @@ def eos_loving_generator(after_words: int = 3) -> TextGenerator:
     with torch.no_grad():
         model.fc.weight.zero_()
         model.fc.bias.copy_(torch.tensor([-1e4, -1e4, -1e4, 0.0, 0.0, 0.0]))
-    generator = TextGenerator(model, vocab, "cpu")
+    generator = TextGenerator(model, vocab)
     original_step = model.step
     calls = {"n": 0}
 
@@ -145,7 +156,7 @@ def eos_loving_generator(after_words: int = 3) -> TextGenerator:
 
 def test_generation_stops_at_eos():
     generator = eos_loving_generator(after_words=3)
-    info = generator.generate("recipe for", max_tokens=50, verbose=False)
+    info = blog_generator(generator).generate("recipe for", max_tokens=50, verbose=False)
     assert [step["token"] for step in info][-1] == "<EOS>"
     assert len(info) == 4  # three words, then <EOS>
     texts = eos_loving_generator(after_words=3).sample("recipe for", num_samples=3, max_tokens=50, seed=0)
@@ -180,7 +191,7 @@ def soup_generator() -> TextGenerator:
         for follower, p in followers.items():
             probs[SOUP_VOCAB.token2idx[word], SOUP_VOCAB.token2idx[follower]] = p
     probs[:, SOUP_VOCAB.unk_idx] += (probs.sum(1) == 0).float()  # rows never used
-    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB, "cpu")
+    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB)
 
 
 def test_each_text_of_a_batch_stops_at_its_own_eos():
@@ -235,7 +246,7 @@ def test_sample_respects_top_k_and_top_p(generator):
 
 
 def test_the_output_layer_cache_follows_new_weights(trained):
-    generator = TextGenerator(LSTMLM.from_config(trained.config, len(trained.vocab)), trained.vocab, "cpu")
+    generator = TextGenerator(LSTMLM.from_config(trained.config, len(trained.vocab)), trained.vocab)
     before = generator.sample("recipe for", max_tokens=8, temperature=0)
     generator.model.load_state_dict(trained.model.state_dict())  # weights change after a first use
     assert generator.sample("recipe for", max_tokens=8, temperature=0) == trained.generator.sample(
@@ -259,8 +270,8 @@ def test_sample_from_keeps_the_blogs_signature(trained):
 def test_the_blogs_generator_name_still_works(trained):
     blog_style = PyTorchTextGenerator(trained.model, trained.vocab.idx2token, trained.vocab.token2idx, "cpu")
     info = blog_style.generate("recipe for", max_tokens=3, temperature=0, verbose=False)
-    assert [step["token"] for step in info] == [step["token"] for step in trained.generator.generate(
-        "recipe for", max_tokens=3, temperature=0, verbose=False)]
+    assert [step["token"] for step in info] == trained.generator.sample(
+        "recipe for", max_tokens=3, temperature=0)[0].split()[2:]
     with pytest.raises(ValueError, match="token2idx does not match idx2token"):
         PyTorchTextGenerator(trained.model, trained.vocab.idx2token, {"<PAD>": 1}, "cpu")
 
@@ -298,11 +309,11 @@ def soup_forever_generator() -> TextGenerator:
     probs[:, ids["soup"]] = 1.0
     for dish in ("soup", "salad"):
         probs[ids[dish], ids["soup"]], probs[ids[dish], ids["salad"]] = 0.75, 0.25
-    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB, "cpu")
+    return TextGenerator(BigramLM(probs.log()), SOUP_VOCAB)
 
 
 def test_generate_defaults_to_100_words_at_temperature_1_and_prints_them(capsys):
-    info = soup_forever_generator().generate("recipe for", seed=0)
+    info = blog_generator(soup_forever_generator()).generate("recipe for", seed=0)
     assert len(info) == 100
     for step in info[1:]:  # after each dish the model's own odds: 3 to 1
         np.testing.assert_allclose(step["word_probs"][[5, 6]], [0.75, 0.25], rtol=1e-5)
@@ -327,4 +338,20 @@ def test_max_tokens_is_a_whole_number_from_1_to_5000():
     for wrong in (0, 5001, True, 2.5, "10"):
         with pytest.raises(ValueError, match=f"max_tokens must be a whole number from 1 to 5000, got {wrong!r}"):
             check_max_tokens(wrong)
-    assert len(soup_forever_generator().generate("recipe for", max_tokens=1, verbose=False)) == 1
+    assert len(blog_generator(soup_forever_generator()).generate("recipe for", max_tokens=1, verbose=False)) == 1
+
+
+def test_each_text_of_a_batch_has_the_probabilities_of_its_own_words(generator):
+    """picked_probs[row]: for each new word of that row, its probability (after the sampling options)
+    given the words of that same row before it."""
+    options = SamplingOptions(temperature=0.8, top_k=50)
+    state = generator.complete(generator.prefill("recipe for", 3), 15, options, generator.random_generator(5))
+    assert len({tuple(ids) for ids in state.token_ids}) == 3  # three different texts
+    for ids, picked_probs in zip(state.token_ids, state.picked_probs):
+        new_words = ids[state.prompt_length:]
+        assert len(picked_probs) == len(new_words)
+        with torch.no_grad():
+            logits, _ = generator.model(torch.tensor([ids[:-1]], device=generator.device))
+        before_each_new_word = options.probs(logits[0, state.prompt_length - 1:])
+        expected = before_each_new_word[range(len(new_words)), new_words]
+        assert picked_probs == pytest.approx(expected.tolist(), rel=1e-4, abs=1e-6)

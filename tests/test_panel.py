@@ -1,13 +1,9 @@
 """Drive the generation panel's widgets as a learner would: set values, click buttons."""
 
 import pytest
+import torch
 
-from lstm_tutorial import generation_panel, interactive_text_generation, interactive_text_generation_colab
-
-
-@pytest.fixture
-def panel(generator):
-    return generation_panel(generator)
+from lstm_tutorial import interactive_text_generation, interactive_text_generation_colab
 
 
 def test_controls_have_the_blogs_ranges_and_defaults(panel):
@@ -61,6 +57,22 @@ def test_step_adds_one_word_at_a_time(panel):
     panel.prompt.value = "recipe for soup"
     panel.step_button.click()  # a new prompt starts over
     assert len(panel.state.token_ids[0]) == panel.state.prompt_length + 1
+
+
+def test_step_after_generate_goes_on_with_the_seed(panel):
+    def generate_then_step_three_times(global_seed):
+        torch.manual_seed(global_seed)  # torch's own random numbers must play no part
+        panel.generate_button.click()
+        for _ in range(3):
+            panel.step_button.click()
+        return panel.state.token_ids[0]
+
+    panel.seed.value = "42"
+    panel.max_tokens.value = 10
+    first = generate_then_step_three_times(0)
+    assert len(first) == panel.state.prompt_length + 10 + 3  # the text did not end: every Step drew a word
+    assert generate_then_step_three_times(1) == first
+    assert generate_then_step_three_times(2) == first
 
 
 def test_several_samples_top_k_and_top_p(panel):

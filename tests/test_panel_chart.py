@@ -5,14 +5,10 @@ test_panel.py drives the controls; these tests check the words and numbers the p
 
 import pytest
 import torch
+from matplotlib import font_manager
 
-from lstm_tutorial import SamplingOptions, generation_panel
+from lstm_tutorial import SamplingOptions
 from lstm_tutorial import panel as panel_module
-
-
-@pytest.fixture
-def panel(generator):
-    return generation_panel(generator)
 
 
 def scores_before_last_word(generator, ids):
@@ -108,6 +104,16 @@ def test_hangul_is_drawn_with_a_font_that_has_it_or_named(monkeypatch):
     assert panel_module._chart_label("kimchi") == "kimchi"
     monkeypatch.setattr(panel_module, "_hangul_font", lambda: "NanumGothic")
     assert panel_module._chart_label("김치찌개") == "김치찌개"
+
+
+def test_the_hangul_font_is_looked_up_once_until_a_font_is_added(monkeypatch):
+    fonts = [font_manager.FontEntry(name="DejaVu Sans")]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", fonts)
+    assert panel_module._hangul_font() is None
+    fonts[0] = font_manager.FontEntry(name="NanumGothic")  # as many fonts as before: no new lookup
+    assert panel_module._hangul_font() is None
+    fonts.append(font_manager.FontEntry(name="Noto Sans KR"))  # what fontManager.addfont does
+    assert panel_module._hangul_font() == "NanumGothic"
 
 
 def test_every_p_says_it_is_after_temperature_top_k_and_top_p(panel):

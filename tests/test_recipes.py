@@ -10,7 +10,7 @@ import pytest
 
 from lstm_tutorial import load_epicurious, load_recipes, tokenize
 from lstm_tutorial.recipes import (
-    CORPORA, corpus_fingerprint, corpus_path, corpus_paths, download_epicurious, recipe_to_text)
+    CORPORA, corpus_fingerprint, corpus_paths, download_epicurious, recipe_to_text)
 
 RECORD = {"title": "Toast", "directions": ["Toast the bread.", "Butter it."], "ingredients": ["2 slices bread"]}
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,6 @@ def build_script():
 def test_each_bundled_corpus_loads_by_name(name):
     texts = load_recipes(name, verbose=False)
     assert len(texts) == EXPECTED_COUNTS[name]
-    assert texts.source == name
     assert all(text.startswith("Recipe for ") and " | " in text for text in texts)
     assert sorted(CORPORA) == sorted(EXPECTED_COUNTS)
 
@@ -45,10 +44,9 @@ def test_each_bundled_corpus_loads_by_name(name):
 def test_the_default_corpus_is_the_original_recipes_then_wikibooks(capsys):
     default = load_recipes()
     assert "Loaded 3271 recipes from the bundled 'default' corpus" in capsys.readouterr().out
-    assert default.source == "default"
     original = load_recipes("original", verbose=False)
     wikibooks = load_recipes("wikibooks", verbose=False)
-    assert list(default) == list(original) + list(wikibooks)  # always in this order
+    assert default == original + wikibooks  # always in this order
     assert [path.name for path in corpus_paths("default")] == ["original_recipes.json", "wikibooks_cookbook.json.gz"]
 
 
@@ -111,7 +109,8 @@ def test_the_build_script_cleans_the_markup_found_in_the_wikibooks_data():
 
 
 def test_original_recipes_are_varied_and_in_the_epicurious_schema():
-    records = json.loads(corpus_path("original").read_text(encoding="utf-8"))
+    (path,) = corpus_paths("original")
+    records = json.loads(path.read_text(encoding="utf-8"))
     complete = [r for r in records if r.get("title") and r.get("directions")]
     assert len(complete) == 320
     words = sum(len(" ".join([r["title"], r.get("desc") or ""] + r["ingredients"] + r["directions"]).split())
@@ -125,14 +124,16 @@ def test_original_recipes_are_varied_and_in_the_epicurious_schema():
 
 
 def test_original_recipes_carry_no_magazine_tags():
-    records = json.loads(corpus_path("original").read_text(encoding="utf-8"))
+    (path,) = corpus_paths("original")
+    records = json.loads(path.read_text(encoding="utf-8"))
     categories = {category for record in records for category in record.get("categories") or []}
     assert {"Korean", "Vegetarian", "Quick & Easy"} <= categories
     assert not categories & MAGAZINES
 
 
 def test_wikibooks_records_are_in_the_epicurious_schema():
-    with gzip.open(corpus_path("wikibooks"), "rt", encoding="utf-8") as file:
+    (path,) = corpus_paths("wikibooks")
+    with gzip.open(path, "rt", encoding="utf-8") as file:
         records = json.load(file)
     assert len(records) == EXPECTED_COUNTS["wikibooks"]
     assert all(list(r) == ["title", "directions", "ingredients", "categories"] for r in records)
@@ -142,7 +143,7 @@ def test_wikibooks_records_are_in_the_epicurious_schema():
 def test_load_recipes_formats_like_the_book_and_reports_skips(capsys):
     texts = load_recipes()
     assert texts[0].startswith("Recipe for ") and " | " in texts[0]
-    assert texts.skipped == 5  # the incomplete records among the original recipes
+    # the 5 incomplete records among the original recipes
     assert "skipped 5 without a title or directions" in capsys.readouterr().out
 
 
@@ -162,9 +163,8 @@ def test_corpus_fingerprint_names_exactly_these_texts_in_this_order():
 
 
 def test_a_bundled_corpus_file_also_loads_as_a_path():
-    by_path = load_recipes(corpus_path("heldout"), verbose=False)
-    assert list(by_path) == list(load_recipes("heldout", verbose=False))
-    assert by_path.source == str(corpus_path("heldout"))
+    (path,) = corpus_paths("heldout")
+    assert load_recipes(path, verbose=False) == load_recipes("heldout", verbose=False)
 
 
 def test_an_unknown_corpus_name_says_which_names_exist():
@@ -188,29 +188,47 @@ def test_recipe_to_text_with_and_without_ingredients():
     assert recipe_to_text({"directions": ["Stir."]}) is None
 
 
-def test_json_file_gzipped_json_plain_text_and_folder(tmp_path):
+def test_json_file_gzipped_json_plain_text_and_folder(tmp_path, capsys):
     json_file = tmp_path / "r.json"
     json_file.write_text(json.dumps([RECORD, {}, {"title": None, "directions": ["x"]}]))
-    loaded = load_recipes(json_file, verbose=False)
-    assert list(loaded) == ["Recipe for Toast | Toast the bread. Butter it."]
-    assert loaded.skipped == 2
+    assert load_recipes(json_file) == ["Recipe for Toast | Toast the bread. Butter it."]
+    assert f"Loaded 1 recipes from {json_file} (skipped 2 without a title or directions)" in capsys.readouterr().out
 
     text_file = tmp_path / "notes.txt"
     text_file.write_text("First recipe\nline two\n\n\nSecond recipe\n")
-    assert list(load_recipes(text_file, verbose=False)) == ["First recipe line two", "Second recipe"]
+    assert load_recipes(text_file, verbose=False) == ["First recipe line two", "Second recipe"]
 
     gz_file = tmp_path / "r.json.gz"
     gz_file.write_bytes(gzip.compress(json.dumps([RECORD, {}]).encode("utf-8")))
-    loaded = load_recipes(gz_file, verbose=False)
-    assert list(loaded) == ["Recipe for Toast | Toast the bread. Butter it."]
-    assert (loaded.skipped, loaded.source) == (1, str(gz_file))
+    assert load_recipes(gz_file) == ["Recipe for Toast | Toast the bread. Butter it."]
+    assert f"from {gz_file} (skipped 1 without" in capsys.readouterr().out
 
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "a.txt").write_text("Alpha soup")
     (folder / "b.md").write_text("Beta stew\n\nGamma pie")
     (folder / "ignored.csv").write_text("x,y")
-    assert list(load_recipes(folder, verbose=False)) == ["Alpha soup", "Beta stew", "Gamma pie"]
+    assert load_recipes(folder, verbose=False) == ["Alpha soup", "Beta stew", "Gamma pie"]
+
+
+def test_directions_or_ingredients_given_as_one_string_are_one_line():
+    as_strings = {"title": "Toast", "directions": "Toast the bread.  Butter it.", "ingredients": "2 slices bread"}
+    assert recipe_to_text(as_strings) == "Recipe for Toast | Toast the bread. Butter it."
+    assert recipe_to_text(as_strings, include_ingredients=True) == (
+        "Recipe for Toast | 2 slices bread | Toast the bread. Butter it.")
+    assert recipe_to_text({"title": "Toast", "directions": "   "}) is None
+
+
+def test_a_line_of_spaces_or_tabs_separates_two_recipes(tmp_path):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("Pancakes\nWhisk the batter.\n  \t\nOmelette\nBeat the eggs.\n")
+    assert load_recipes(text_file, verbose=False) == ["Pancakes Whisk the batter.", "Omelette Beat the eggs."]
+
+
+def test_windows_line_endings_with_a_blank_line_of_spaces(tmp_path):
+    text_file = tmp_path / "notes.txt"
+    text_file.write_bytes(b"Pancakes\r\nWhisk the batter.\r\n \r\nOmelette\r\n\r\nSoup\r\n")
+    assert load_recipes(text_file, verbose=False) == ["Pancakes Whisk the batter.", "Omelette", "Soup"]
 
 
 @pytest.mark.parametrize(
@@ -256,7 +274,7 @@ def test_download_epicurious_finds_the_file_kagglehub_fetched(tmp_path, monkeypa
     _stand_in_kagglehub(monkeypatch, dataset_download)
     assert download_epicurious(tmp_path / "cache") == download / "full_format_recipes.json"
     assert calls == [("hugodarwood/epirecipes", {"output_dir": str(tmp_path / "cache")})]
-    assert list(load_epicurious()) == ["Recipe for Toast | Toast the bread. Butter it."]
+    assert load_epicurious() == ["Recipe for Toast | Toast the bread. Butter it."]
 
 
 def test_no_network_falls_back_to_the_bundled_corpus_with_a_message(monkeypatch, capsys):

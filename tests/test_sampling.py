@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from lstm_tutorial import next_token_probs
-from lstm_tutorial.sampling import apply_temperature, draw
+from lstm_tutorial.blog import apply_temperature
+from lstm_tutorial.sampling import draw
 
 LOGITS = torch.tensor([2.0, 1.0, 0.5, -1.0, -3.0])
 

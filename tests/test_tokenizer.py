@@ -1,3 +1,5 @@
+import pytest
+
 from lstm_tutorial import detokenize, tokenize
 
 
@@ -44,3 +46,22 @@ def test_round_trip_of_a_recipe_line():
 def test_detokenize_glues_symbols_only_where_they_belong():
     assert detokenize(["cracks", "/", "in", "the", "rest", "°", "of"]) == "cracks / in the rest ° of"
     assert detokenize(["medium", "-", "high", "heat", "and", "it", "'", "s", "done"]) == "medium-high heat and it's done"
+
+
+def test_percent_sticks_to_its_number():
+    assert detokenize(["use", "2", "%", "milk"]) == "use 2% milk"
+
+
+@pytest.mark.parametrize(
+    "marks, line",
+    [
+        ("° - / ( ) .", "Bake at 350°F for 9-inch pans (about 1/2 hour)."),
+        (", ; : !", "Season with salt, pepper; then stir: done!"),
+        ("? % [ ] { }", "Too thick? Add 2% milk [optional] {to taste}."),
+        ("'", "Don't stir until it's set."),
+        (". :", "Add 1.5 cups of water, a 1:1 mix."),
+    ],
+)
+def test_every_punctuation_mark_round_trips(marks, line):
+    assert detokenize(tokenize(line)) == line.lower()
+    assert set(marks.split()) <= set(tokenize(line))  # each mark was split off, then glued back

@@ -8,6 +8,7 @@ import torch
 
 from lstm_tutorial import (LSTMLM, PRESETS, TrainConfig, Trainer, Vocab, evaluate, initialize_model, load_recipes,
                            make_dataloaders, run_training, train, training)
+from lstm_tutorial import checkpoints
 from lstm_tutorial.checkpoints import export_model, load_checkpoint, save_checkpoint
 from lstm_tutorial.config import RESUMABLE_FIELDS
 from lstm_tutorial.recipes import corpus_fingerprint
@@ -133,9 +134,9 @@ def test_the_epoch_loss_is_the_mean_over_target_words_not_over_batches():
     assert abs(per_word - per_batch) > 0.5
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # the weights stay as they are
-    epoch_loss = train_epoch(model, loader, optimizer, "cpu", vocab.pad_idx, dtype=None, progress=False)
+    epoch_loss = train_epoch(model, loader, optimizer, vocab.pad_idx, dtype=None, progress=False)
     assert epoch_loss == pytest.approx(per_word, rel=1e-5)
-    assert evaluate_loss(model, loader, "cpu", vocab.pad_idx, dtype=None) == pytest.approx(per_word, rel=1e-5)
+    assert evaluate_loss(model, loader, vocab.pad_idx) == pytest.approx(per_word, rel=1e-5)
 
 
 def loss_without_padding(model, sequences: list[list[int]]) -> float:
@@ -159,11 +160,11 @@ def test_padding_never_changes_the_loss(recipes):
     batched = make_eval_loader(texts, vocab, max_len=150, batch_size=8)
     assert any((y == vocab.pad_idx).any() for _, y in batched)
     expected = loss_without_padding(model, batched.dataset)
-    assert evaluate_loss(model, batched, "cpu", vocab.pad_idx, dtype=None) == pytest.approx(expected, rel=1e-5)
+    assert evaluate_loss(model, batched, vocab.pad_idx) == pytest.approx(expected, rel=1e-5)
 
     train_loader, _ = make_dataloaders(texts, vocab, max_len=150, batch_size=8)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
-    epoch_loss = train_epoch(model, train_loader, optimizer, "cpu", vocab.pad_idx, dtype=None, progress=False)
+    epoch_loss = train_epoch(model, train_loader, optimizer, vocab.pad_idx, dtype=None, progress=False)
     assert epoch_loss == pytest.approx(loss_without_padding(model, train_loader.dataset), rel=1e-5)
 
 
@@ -203,9 +204,9 @@ def test_run_training_keeps_the_blogs_signature(recipes, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Epoch 1/1" in out and "val perplexity" in out
     assert (tmp_path / "best.pt").exists() and (tmp_path / "last.pt").exists()
-    assert text_generator.model is model
+    assert text_generator.model is model and text_generator.idx2token == vocab.idx2token
     config = load_checkpoint(tmp_path / "last.pt")["config"]
-    assert (config["max_len"], config["batch_size"], config["seed"]) == (30, 8, 42)
+    assert (config["vocab_size"], config["embedding_dim"], config["hidden_dim"], config["epochs"]) == (300, 16, 24, 1)
     with pytest.raises(ValueError, match="vocab_size is 5"):
         run_training(train_loader, val_loader, 5, 16, 24, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path)
 
@@ -213,12 +214,17 @@ def test_run_training_keeps_the_blogs_signature(recipes, tmp_path, capsys):
 def test_run_training_records_the_split_its_loaders_came_from(recipes, tmp_path):
     texts = recipes[:30]
     vocab = Vocab.build(texts, 300)
-    loaders = make_dataloaders(texts, vocab, max_len=25, batch_size=4, val_fraction=0.3, seed=7)
-    run_training(*loaders, len(vocab), 8, 8, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path, progress=False)
+    config = TrainConfig(max_len=25, batch_size=4, val_fraction=0.3, seed=7)
+    loaders = dataloaders_for(config, texts, vocab)
+    run_training(*loaders, len(vocab), 8, 8, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path, progress=False,
+                 config=config)
     saved = load_checkpoint(tmp_path / "last.pt")
-    config = TrainConfig.from_dict(saved["config"])
-    _, rebuilt_val = dataloaders_for(config, texts, vocab)
+    rebuilt_val = checkpoints.validation_loader(saved, texts=texts)
     assert split_fingerprint(rebuilt_val) == split_fingerprint(loaders[1]) == saved["val_split_sha256"]
+
+    run_training(*loaders, len(vocab), 8, 8, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path, progress=False)
+    with pytest.raises(ValueError, match="validation split rebuilt from 'default' is not the one"):
+        checkpoints.validation_loader(load_checkpoint(tmp_path / "last.pt"), texts=texts)  # no config: not recorded
 
 
 def test_trainer_defaults_to_the_default_preset():
@@ -233,7 +239,7 @@ def test_resume_applies_resumable_changes_and_refuses_the_others(trained, recipe
                              epochs=4, learning_rate=0.002)
     assert resumed.config.epochs == 4 and resumed.config.learning_rate == 0.002
     assert all(group["lr"] == 0.002 for group in resumed.optimizer.param_groups)
-    with pytest.raises(ValueError, match="cannot change hidden_dim when resuming"):
+    with pytest.raises(ValueError, match="cannot resume with hidden_dim 99: the checkpoint has 24"):
         Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False, hidden_dim=99)
     same = Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False,
                           hidden_dim=trained.config.hidden_dim)  # the same value is no change
@@ -252,10 +258,12 @@ def first_batch_of_40_recipes(recipes: list[str]) -> tuple[Vocab, torch.Tensor, 
 
 @pytest.mark.parametrize("chunks", ["a CPU's: several", "a GPU's: one"])
 def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypatch, chunks):
-    from lstm_tutorial.training import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, forward_backward
+    from lstm_tutorial import model as model_module
+    from lstm_tutorial.model import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS
+    from lstm_tutorial.training import forward_backward
 
     if chunks == "a GPU's: one":
-        monkeypatch.setattr(training, "loss_chunk_rows", lambda device: GPU_LOSS_CHUNK_ROWS)
+        monkeypatch.setattr(model_module, "loss_chunk_rows", lambda device: GPU_LOSS_CHUNK_ROWS)
     vocab, x, y = first_batch_of_40_recipes(recipes)
     assert LOSS_CHUNK_ROWS < int((y != 0).sum()) < GPU_LOSS_CHUNK_ROWS
     model, criterion, _ = initialize_model(len(vocab), 16, 24, dropout_rate=0.3, device="cpu")
@@ -268,7 +276,7 @@ def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypat
     model.zero_grad()
 
     torch.manual_seed(1)
-    loss, n_targets = forward_backward(model, x, y, criterion.ignore_index, torch.device("cpu"), dtype=None)
+    loss, n_targets = forward_backward(model, x, y, criterion.ignore_index)
     assert n_targets == int((y != 0).sum())
     assert loss == pytest.approx(blog_loss.item(), rel=1e-5)
     for name, p in model.named_parameters():
@@ -276,17 +284,24 @@ def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypat
 
 
 def test_a_cpu_runs_the_output_layer_in_cache_sized_chunks_and_a_gpu_a_whole_batch_at_once(recipes):
-    from lstm_tutorial.training import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, forward_backward, loss_chunk_rows
+    from lstm_tutorial.model import GPU_LOSS_CHUNK_ROWS, LOSS_CHUNK_ROWS, loss_chunk_rows
 
     assert loss_chunk_rows(torch.device("cpu")) == LOSS_CHUNK_ROWS == 256
     assert loss_chunk_rows(torch.device("cuda", 0)) == GPU_LOSS_CHUNK_ROWS >= 32 * 200  # a batch of the book's
     vocab, x, y = first_batch_of_40_recipes(recipes)
     model = LSTMLM(len(vocab), 16, 24)
-    calls = []
-    model.fc.register_forward_hook(lambda module, inputs, output: calls.append(len(output)))
-    forward_backward(model, x, y, vocab.pad_idx, torch.device("cpu"))
+    rows_per_product = []
+
+    class ProductRows(torch.utils._python_dispatch.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func.overloadpacket.__name__ == "addmm":
+                rows_per_product.append(len(args[1]))
+            return func(*args, **(kwargs or {}))
+
+    with ProductRows():
+        model.loss_sum(x, y, vocab.pad_idx)
     real_targets = int((y != vocab.pad_idx).sum())
-    assert calls == [256] * (real_targets // 256) + [real_targets % 256] * (real_targets % 256 > 0)
+    assert rows_per_product == [256] * (real_targets // 256) + [real_targets % 256] * (real_targets % 256 > 0)
 
 
 # --- the Trainer, step by step -----------------------------------------------------------------------
@@ -305,7 +320,7 @@ def test_each_epoch_is_recorded_timed_and_sampled(recipes, tmp_path, tiny_config
     assert record["tokens_per_second"] == trainer.train_tokens / 2.0
     assert trainer.train_tokens == sum(len(sequence) - 1 for sequence in trainer.train_loader.dataset)
     assert record["val_perplexity"] == pytest.approx(math.exp(record["val_loss"]))
-    assert record["val_loss"] == evaluate_loss(trainer.model, trainer.val_loader, "cpu", 0, trainer.dtype)
+    assert record["val_loss"] == evaluate_loss(trainer.model, trainer.val_loader, 0)
     # the sample: the config's prompt and length, T = 1, seeded by the config's seed plus the epoch
     assert record["sample"] == trainer.generator.sample("recipe for", max_tokens=5, temperature=1.0, seed=42 + 1)[0]
     out = capsys.readouterr().out
@@ -369,7 +384,9 @@ def test_a_checkpoint_without_training_state_cannot_be_resumed(trained, tmp_path
 
 def test_resume_refuses_a_change_it_cannot_apply_naming_what_it_can(trained, recipes, tmp_path):
     allowed = ", ".join(RESUMABLE_FIELDS)
-    with pytest.raises(ValueError, match=re.escape(f"a resumed run may change only {allowed}")):
+    with pytest.raises(ValueError, match=re.escape(f"cannot resume with max_len 7: the checkpoint has 40, and a "
+                                                   f"resumed run keeps its data, split and model (it may change "
+                                                   f"{allowed})")):
         Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False, max_len=7)
     with pytest.raises(TypeError):  # a misspelt setting, as for any function
         Trainer.resume(trained.out_dir / "last.pt", recipes, "cpu", tmp_path, progress=False, epoch=7)
@@ -384,7 +401,7 @@ def test_resume_reloads_the_recipes_and_keeps_the_vocabulary_and_folder_of_its_c
     vocab[5], vocab[6] = vocab[6], vocab[5]  # the ids the weights were trained with, whatever Vocab.build says
     save_checkpoint(checkpoint, tmp_path / "last.pt")
 
-    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))  # not the device asked for
+    monkeypatch.setattr(training, "resolve_device", lambda device: torch.device(device or "meta"))  # no default
     resumed = Trainer.resume(tmp_path / "last.pt", device="cpu", epochs=2)  # no texts: the config's recipes
     assert f"Resumed from {tmp_path / 'last.pt'} after epoch 1" in capsys.readouterr().out
     assert resumed.vocab.idx2token == vocab and resumed.device == torch.device("cpu")
@@ -402,7 +419,7 @@ def test_resume_reloads_the_recipes_and_keeps_the_vocabulary_and_folder_of_its_c
 
 
 def test_from_config_loads_the_recipes_the_config_names(tmp_path, tiny_config, monkeypatch):
-    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))  # not the device asked for
+    monkeypatch.setattr(training, "resolve_device", lambda device: torch.device(device or "meta"))  # no default
     config = tiny_config.updated(data="wikibooks", include_ingredients=True)
     trainer = Trainer.from_config(config, "cpu", tmp_path / "runs" / "first")  # folders made as needed
     expected = load_recipes("wikibooks", include_ingredients=True, verbose=False)[: config.max_recipes]
@@ -412,107 +429,41 @@ def test_from_config_loads_the_recipes_the_config_names(tmp_path, tiny_config, m
     assert Trainer.from_config(config, "cpu", progress=False).progress is False
 
 
-def test_the_trainer_runs_on_the_device_it_is_given_else_the_default(recipes, tiny_config, monkeypatch):
-    """"meta" stands in for a second device (a GPU) on machines that have only a CPU."""
-    monkeypatch.setattr(training, "default_device", lambda: torch.device("meta"))
+def test_the_trainer_runs_where_its_model_is_and_builds_one_on_the_gpu_if_there_is_one(recipes, tiny_config,
+                                                                                       monkeypatch):
+    """"meta" stands in for a GPU on machines that have only a CPU."""
+    monkeypatch.setattr(training, "resolve_device", lambda device: torch.device(device or "meta"))
     assert Trainer.from_texts(recipes, tiny_config, progress=False).model.fc.weight.is_meta
     on_cpu = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
     assert on_cpu.device == on_cpu.model.device == torch.device("cpu")
 
-    model = LSTMLM(len(on_cpu.vocab), 8, 8)
-    optimizer = torch.optim.Adam(model.parameters())
-    loaders = on_cpu.train_loader, on_cpu.val_loader
-    default = Trainer(model, optimizer, on_cpu.vocab, *loaders, tiny_config)
-    assert default.device.type == "cpu" and default.progress is True
-    moved = Trainer(model, optimizer, on_cpu.vocab, *loaders, tiny_config, device="meta", progress=False)
-    assert moved.device.type == "meta" and model.fc.weight.is_meta and moved.out_dir is None
+    model = LSTMLM(len(on_cpu.vocab), 8, 8).to("meta")
+    trainer = Trainer(model, torch.optim.Adam(model.parameters()), on_cpu.vocab, on_cpu.train_loader,
+                      on_cpu.val_loader, tiny_config)
+    assert trainer.device.type == "meta" and trainer.generator.device.type == "meta"
+    assert trainer.progress is True and trainer.out_dir is None
 
 
 def test_a_checkpoint_folder_that_is_a_file_is_refused(recipes, tiny_config, tmp_path):
     (tmp_path / "taken").write_text("a file")
-    with pytest.raises(ValueError, match=f"^checkpoint folder {tmp_path / 'taken'} is a file, not a folder$"):
-        Trainer.from_texts(recipes, tiny_config, "cpu", tmp_path / "taken", progress=False)
+    taken = tmp_path / "taken"
+    with pytest.raises(ValueError, match=f"^checkpoint folder {taken}: {taken} is a file, not a folder$"):
+        Trainer.from_texts(recipes, tiny_config, "cpu", taken, progress=False)
+    with pytest.raises(ValueError, match=f"^checkpoint folder {taken / 'run'}: {taken} is a file, not a folder$"):
+        Trainer.from_texts(recipes, tiny_config, "cpu", taken / "run", progress=False)
 
 
 def test_the_trainer_clips_with_the_configured_norm(recipes, tiny_config):
     """With plain SGD (learning rate 1) every clipped step moves the weights by exactly the clip norm."""
     probe = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
     model = LSTMLM(len(probe.vocab), 8, 8)
-    config = tiny_config.updated(clip_grad_norm=1e-3, mixed_precision=False)
+    config = tiny_config.updated(clip_grad_norm=1e-3, precision="float32")
     trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=1.0), probe.vocab, probe.train_loader,
-                      probe.val_loader, config, "cpu", progress=False)
+                      probe.val_loader, config, progress=False)
     before = torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()
     trainer.run_epoch()
     moved = float((torch.nn.utils.parameters_to_vector(model.parameters()).detach() - before).norm())
     assert moved == pytest.approx(1e-3 * len(probe.train_loader), rel=0.05)
-
-
-def record_training_dtypes(model) -> set:
-    """(layer, dtype of its output) for every call of the LSTM and the output layer in training mode."""
-    seen = set()
-
-    def record(name):
-        def hook(module, args, output):
-            if module.training:
-                seen.add((name, (output[0] if isinstance(output, tuple) else output).dtype))
-        return hook
-
-    for name in ("lstm", "fc"):
-        getattr(model, name).register_forward_hook(record(name))
-    return seen
-
-
-def test_mixed_precision_runs_the_matrix_products_in_bfloat16(recipes, tiny_config, monkeypatch, capsys):
-    """bfloat16 matrix products (any CPU can run them, only some fast) give slightly other losses than
-    float32, in the training pass and in validation; float32 runs without autocast (and its warnings)."""
-    monkeypatch.setattr(training, "autocast_dtype", lambda device, mixed_precision=True:
-                        torch.bfloat16 if mixed_precision else None)
-    runs = {}
-    for mixed, dtype, precision in [(True, torch.bfloat16, "matrix products in bfloat16, weights and loss in float32"),
-                                    (False, torch.float32, "float32 (mixed precision is off)")]:
-        trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1, mixed_precision=mixed), "cpu",
-                                     progress=False)
-        assert f"Precision: cpu: {precision}\n" in capsys.readouterr().out
-        dtypes = record_training_dtypes(trainer.model)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            runs[mixed] = trainer.fit()[0]
-        assert dtypes == {("lstm", dtype), ("fc", dtype)}
-    for key in ("train_loss", "val_loss"):
-        assert runs[True][key] != runs[False][key]
-        assert runs[True][key] == pytest.approx(runs[False][key], rel=0.02)
-
-
-def test_a_cpu_without_native_bfloat16_trains_in_float32(recipes, tiny_config, monkeypatch, capsys):
-    monkeypatch.setattr(training, "cpu_supports_bfloat16", lambda: False)
-    trainer = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False)
-    assert trainer.dtype is None and trainer.scaler is None
-    assert "Precision: cpu: float32 (this cpu has no fast bfloat16)\n" in capsys.readouterr().out
-
-
-@pytest.mark.filterwarnings("ignore:TF32 acceleration")
-def test_float16_training_keeps_its_gradient_scaler_across_a_resume(recipes, tiny_config, tmp_path, monkeypatch):
-    """Older GPUs (Colab's T4) train in float16 with a gradient scaler; a CPU can run that path too
-    (with oneDNN off: its LSTM has no float16 kernel)."""
-    monkeypatch.setattr(training, "autocast_dtype", lambda device, mixed_precision=True:
-                        torch.float16 if mixed_precision else None)
-    with torch.backends.mkldnn.flags(enabled=False):
-        trainer = Trainer.from_texts(recipes, tiny_config.updated(epochs=1), "cpu", tmp_path, progress=False)
-        assert trainer.scaler.is_enabled() and trainer.scaler.get_scale() == 2.0**16  # GradScaler's start
-        trainer.scaler.load_state_dict({"scale": 8.0, "growth_factor": 2.0, "backoff_factor": 0.5,
-                                        "growth_interval": 1, "_growth_tracker": 0})  # doubles after each step
-        dtypes = record_training_dtypes(trainer.model)
-        trainer.fit()
-        assert ("fc", torch.float16) in dtypes
-        steps = len(trainer.train_loader)
-        assert trainer.scaler.get_scale() == 8.0 * 2**steps  # stepped once per batch
-        assert math.isfinite(trainer.history[0]["train_loss"])
-        assert load_checkpoint(tmp_path / "last.pt")["scaler_state_dict"]["scale"] == 8.0 * 2**steps
-
-        resumed = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, epochs=2)
-        assert resumed.scaler.get_scale() == 8.0 * 2**steps
-        in_float32 = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, mixed_precision=False)
-        assert in_float32.scaler is None and in_float32.dtype is None
 
 
 def test_the_random_state_of_a_gpu_is_saved_and_restored_too(monkeypatch):
@@ -520,52 +471,18 @@ def test_the_random_state_of_a_gpu_is_saved_and_restored_too(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: saved)
     monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.extend)
-    state = training._rng_state()
+    state = checkpoints._rng_state()
     assert state["cuda"] is saved and torch.equal(state["torch"], torch.get_rng_state())
-    training._set_rng_state(state)
+    checkpoints._set_rng_state(state)
     assert [t.tolist() for t in restored] == [[1, 2, 3]]
-    training._set_rng_state({"torch": torch.get_rng_state()})  # a checkpoint from a machine without a GPU
+    checkpoints._set_rng_state({"torch": torch.get_rng_state()})  # a checkpoint from a machine without a GPU
     assert len(restored) == 1
-
-
-def test_precision_is_described_in_one_line():
-    cpu = torch.device("cpu")
-    assert training.describe_precision(cpu, torch.bfloat16, True) == \
-        "cpu: matrix products in bfloat16, weights and loss in float32"
-    assert training.describe_precision(cpu, None, False) == "cpu: float32 (mixed precision is off)"
-    assert training.describe_precision(cpu, None, True) == "cpu: float32 (this cpu has no fast bfloat16)"
-
-
-def test_the_precision_each_device_trains_in(monkeypatch):
-    """bfloat16 on GPUs of compute capability 8.0 and up and on CPUs with native bfloat16; float16 on
-    older GPUs; float32 elsewhere, or when mixed precision is off."""
-    asked = []
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device: asked.append(device) or capability)
-    for capability, expected in [((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16), ((7, 5), torch.float16),
-                                 ((7, 9), torch.float16)]:
-        assert training.autocast_dtype(torch.device("cuda:1")) == expected, capability
-    assert asked == [torch.device("cuda:1")] * 4
-    assert training.autocast_dtype(torch.device("cuda:1"), mixed_precision=False) is None
-
-    for native in (True, False):
-        monkeypatch.setattr(training, "cpu_supports_bfloat16", lambda: native)
-        assert training.autocast_dtype("cpu") == (torch.bfloat16 if native else None)
-        assert training.autocast_dtype("cpu", mixed_precision=False) is None
-        assert training.autocast_dtype("meta") is None
-
-
-def test_native_bfloat16_needs_onednn_and_its_bfloat16_kernels(monkeypatch):
-    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
-    for supported in (True, False):
-        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: supported)
-        assert training.cpu_supports_bfloat16() is supported
 
 
 def test_a_batch_of_padding_alone_adds_nothing_and_one_word_counts_once():
     model = LSTMLM(10, 4, 4, dropout_rate=0.0)
-    cpu = torch.device("cpu")
-    assert training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[0, 0]]), 0, cpu) == (0.0, 0)
-    loss, words = training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[6, 0]]), 0, cpu)
+    assert training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[0, 0]]), 0) == (0.0, 0)
+    loss, words = training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[6, 0]]), 0)
     assert words == 1 and loss == pytest.approx(loss_without_padding(model, [[5, 6]]), rel=1e-5)
 
 
@@ -581,7 +498,7 @@ def test_train_epoch_with_its_defaults(recipes, capsys):
         model.fc.weight.mul_(50)  # gradients far above norm 1
     expected = loss_without_padding(model, loader.dataset)
     before = torch.nn.utils.parameters_to_vector(model.parameters()).detach().clone()
-    epoch_loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=1.0), "cpu")
+    epoch_loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=1.0))
     moved = torch.nn.utils.parameters_to_vector(model.parameters()).detach() - before
     assert float(moved.norm()) == pytest.approx(1.0, rel=1e-4)  # one step of exactly norm 1
     assert epoch_loss == pytest.approx(expected, rel=1e-5)  # the loss before that step, padding ignored
@@ -594,7 +511,7 @@ def test_an_epoch_of_one_word(recipes):
     loader = make_eval_loader(["stir"], vocab, max_len=5)  # stir <EOS>: one target
     model = LSTMLM(len(vocab), 4, 4, dropout_rate=0.0)
     expected = loss_without_padding(model, loader.dataset)
-    loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.0), "cpu", progress=False)
+    loss = train_epoch(model, loader, torch.optim.SGD(model.parameters(), lr=0.0), progress=False)
     assert loss == pytest.approx(expected, rel=1e-5)
 
 

@@ -1,3 +1,8 @@
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from lstm_tutorial import Vocab
@@ -33,3 +38,28 @@ def test_bad_sizes_and_lists_are_rejected():
         Vocab.build(["a"], max_size=3)
     with pytest.raises(ValueError, match="must start with"):
         Vocab(["a", "b", "c"])
+
+
+def test_ties_go_by_first_appearance():
+    vocab = Vocab.build(["stew soup salad rice pie cake", "cake pie rice salad soup stew", "salad"])
+    assert vocab.idx2token[3:] == ["salad", "stew", "soup", "rice", "pie", "cake"]  # salad is the most frequent
+
+
+# Many words, each as frequent as several others: only the tie-break orders them.
+TIED_TEXTS = [" ".join(f"{dish} {word}" for word in ["soup", "stew", "pie", "salad", "cake", "bread", "rice"])
+              for dish in ["kimchi", "lentil", "apple", "potato", "carrot", "onion", "garlic", "lemon"]]
+
+
+def vocabulary_built_in_a_new_process(hash_seed: str) -> list[str]:
+    """``Vocab.build(TIED_TEXTS).idx2token`` from a fresh Python whose string hashes use ``hash_seed``."""
+    code = "import json, sys; from lstm_tutorial.vocab import Vocab; " \
+           "print(json.dumps(Vocab.build(json.load(sys.stdin)).idx2token))"
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(TIED_TEXTS), capture_output=True,
+                            text=True, check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    return json.loads(result.stdout)
+
+
+def test_two_processes_build_the_same_vocabulary():
+    in_one = vocabulary_built_in_a_new_process("1")
+    assert in_one == vocabulary_built_in_a_new_process("2") == Vocab.build(TIED_TEXTS).idx2token
+    assert len(in_one) == 3 + 8 + 7
