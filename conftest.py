@@ -1,6 +1,7 @@
 """nbval settings for the course notebooks in notebooks/ (collected by ``pytest --nbval``).
 
-- The notebooks run in quick mode under test, so training takes seconds.
+- The notebooks run in quick mode under test, so training takes seconds. Their cells are marked
+  ``slow``: ``pytest -m "not slow"`` leaves them out.
 - A cell whose comment line reads ``# NBVAL_IGNORE_OUTPUT: why`` is not compared:
   nbval itself only knows the bare marker, and we want the reason on the same line.
 - Progress bars are not compared: tqdm draws its bar as a widget, or on stderr
@@ -17,12 +18,22 @@ import os
 import re
 
 import nbval.plugin
+import pytest
 
 os.environ.setdefault("LSTM_TUTORIAL_QUICK", "1")
 # Kernels inherit this: one torch thread, as when the stored outputs were made (scripts/run_notebooks.py),
 # so sums are added in the same order and a second process on a 2-core machine does not slow both.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+
+def pytest_collection_modifyitems(items):
+    """Every notebook cell is a slow test: ``pytest -m "not slow"`` runs the unit tests alone."""
+    for item in items:
+        if isinstance(item, nbval.plugin.IPyNbCell):
+            item.add_marker(pytest.mark.slow)
+
 
 _find_comment_markers = nbval.plugin.find_comment_markers
 _MARKER_WITH_REASON = re.compile(r"^(\s*#\s*NBVAL_[A-Z_]+)\s*:.*$", re.M)

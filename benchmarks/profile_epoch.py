@@ -22,12 +22,12 @@ import statistics
 from collections import defaultdict
 
 import torch
+from benchmark import BOOK, book_vocabulary, pin_threads
 from torch import nn
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from benchmark import BOOK, book_vocabulary, pin_threads
-from lstm_tutorial import LSTMLM, load_recipes, make_dataloaders
-from lstm_tutorial import training
+from lstm_tutorial import LSTMLM, load_recipes, make_dataloaders, training
+from lstm_tutorial import model as model_module
 
 # An operator's time goes to the first of these found in its own name or its callers' names.
 CATEGORIES = [
@@ -54,7 +54,6 @@ def category(event) -> str:
 
 def profile_batches(model, optimizer, loader, batches: int, dtype) -> dict[str, float]:
     """ms per batch in each category, for ``batches`` batches of ``loader``."""
-    device = torch.device("cpu")
     batch_iter = iter(loader)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(batches):
@@ -62,7 +61,7 @@ def profile_batches(model, optimizer, loader, batches: int, dtype) -> dict[str, 
                 x, y = next(batch_iter)
             with record_function("forward+backward"):
                 optimizer.zero_grad(set_to_none=True)
-                training.forward_backward(model, x, y, 0, device, dtype)
+                training.forward_backward(model, x, y, 0, dtype)
             with record_function("clip"):
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             with record_function("optimizer"):
@@ -79,11 +78,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--chunk-rows", type=int, default=training.LOSS_CHUNK_ROWS,
-                        help=f"rows of the output layer at once (the package's: {training.LOSS_CHUNK_ROWS})")
+    parser.add_argument("--chunk-rows", type=int, default=model_module.LOSS_CHUNK_ROWS,
+                        help=f"rows of the output layer at once (the package's: {model_module.LOSS_CHUNK_ROWS})")
     args = parser.parse_args()
     pin_threads(args.threads)
-    training.LOSS_CHUNK_ROWS = args.chunk_rows
+    model_module.LOSS_CHUNK_ROWS = args.chunk_rows
     texts = load_recipes(verbose=False)
     vocab, _ = book_vocabulary(texts)
     train_loader, _ = make_dataloaders(texts, vocab, BOOK["max_len"], BOOK["batch_size"], seed=42)

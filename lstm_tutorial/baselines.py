@@ -9,7 +9,7 @@ first of a recipe, and its ``<EOS>``), say what counting alone achieves.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 

@@ -227,7 +227,8 @@ def interactive_text_generation(text_generator: TextGenerator, max_tokens: int =
         if not prompt.strip():
             break
         try:
-            print(text_generator.sample(prompt, max_tokens=max_tokens, temperature=temperature)[0])
+            text = text_generator.sample(prompt, max_tokens=max_tokens, temperature=temperature)[0]
+            print(f"\nGenerated text:\n{text}\n")
         except ValueError as error:
             print(f"error: {error}")
     return None

@@ -35,7 +35,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-
 from torch.utils.data import DataLoader
 
 from .config import TrainConfig
@@ -263,6 +262,6 @@ def export_model(source: str | os.PathLike, target: str | os.PathLike, dtype: to
     """
     checkpoint = load_checkpoint(source)
     weights = {name: tensor.to(dtype) for name, tensor in checkpoint["model_state_dict"].items()}
-    kept = {key: checkpoint[key] for key in ("config", "vocab", "epoch", "val_loss", "corpus_fingerprint")
-            if key in checkpoint}
+    kept_keys = ("config", "vocab", "epoch", "val_loss", "corpus_fingerprint", "val_split_sha256")
+    kept = {key: checkpoint[key] for key in kept_keys if key in checkpoint}
     return save_checkpoint({**kept, "model_state_dict": weights, **metadata}, target)

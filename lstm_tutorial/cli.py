@@ -77,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write text with a trained model (default: the pretrained one)")
     generate.add_argument("prompt", nargs="?", default="recipe for", help="start of the text (default: 'recipe for')")
-    generate.add_argument("--checkpoint", nargs="+", default=[PRETRAINED],
-                          help=f"one or more .pt files written by train; '{PRETRAINED}' is the model shipped in the "
-                               f"package (default: {PRETRAINED})")
+    generate.add_argument("--checkpoint", action="append",
+                          help=f"a .pt file written by train, or '{PRETRAINED}' for the model shipped in the package "
+                               f"(the default); give it more than once to compare models")
     generate.add_argument("--max-tokens", type=int, default=100)
     generate.add_argument("--temperature", type=float, nargs="+", default=[1.0],
                           help="one or more temperatures; 0 = greedy (default: 1.0)")
@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="loss and perplexity of a trained model")
     evaluate.add_argument("--checkpoint", default=PRETRAINED,
-                          help=f"a .pt file written by train, or '{PRETRAINED}' (default: the model shipped in the package)")
+                          help=f"a .pt file written by train, or '{PRETRAINED}' (default: the model shipped in the "
+                               f"package)")
     evaluate.add_argument("--data", help="recipes to score (default: the ones the model was trained on)")
     evaluate.add_argument("--split", choices=["val", "all"], default="val",
                           help="val: the validation split as training made it (default); all: every recipe")
@@ -119,7 +120,12 @@ def _train(args) -> None:
             raise FileNotFoundError(f"--resume: no checkpoint to resume at {last}")
         # The command the run started with: the preset's values (when named) and every flag given.
         requested = PRESETS[args.preset].updated(**changes).to_dict() if hasattr(args, "preset") else changes
-        config_for_resume(TrainConfig.from_dict(load_checkpoint(last)["config"]), requested, _flag)
+
+        def flag_of(field: str) -> str:
+            from_preset = field not in changes and field not in RESUMABLE_FIELDS and hasattr(args, "preset")
+            return f"--preset {args.preset}'s {_flag(field)}" if from_preset else _flag(field)
+
+        config_for_resume(TrainConfig.from_dict(load_checkpoint(last)["config"]), requested, flag_of)
         trainer = Trainer.resume(last, device=args.device, out_dir=out_dir, progress=not args.no_progress,
                                  **requested)
     else:
@@ -148,7 +154,7 @@ def _load(checkpoint: str, device: str | None):
 def _generate(args) -> None:
     from .generate import TextGenerator
 
-    for checkpoint in args.checkpoint:
+    for checkpoint in args.checkpoint or [PRETRAINED]:
         model, vocab, _, label = _load(checkpoint, args.device)
         generator = TextGenerator(model, vocab)
         print(f"=== {label} ===")

@@ -67,7 +67,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         """The config a checkpoint saved; an older one's ``mixed_precision`` flag becomes ``precision``."""
         values = dict(values)
         if "mixed_precision" in values and "precision" not in values:
@@ -79,7 +79,7 @@ class TrainConfig:
         """The recipes a run trains on: the first ``max_recipes`` of ``texts`` (all if None)."""
         return list(texts[: self.max_recipes]) if self.max_recipes else list(texts)
 
-    def updated(self, **changes) -> "TrainConfig":
+    def updated(self, **changes) -> TrainConfig:
         """A copy with the given fields changed (checked again)."""
         return replace(self, **changes)
 

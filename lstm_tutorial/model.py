@@ -45,7 +45,7 @@ class LSTMLM(nn.Module):
         self._fc_weight_t: tuple[tuple[int, int], torch.Tensor] | None = None
 
     @classmethod
-    def from_config(cls, config: TrainConfig, vocab_size: int) -> "LSTMLM":
+    def from_config(cls, config: TrainConfig, vocab_size: int) -> LSTMLM:
         """The model a :class:`TrainConfig` describes, for a vocabulary of ``vocab_size`` words."""
         return cls(vocab_size, config.embedding_dim, config.hidden_dim, config.dropout_rate, config.num_layers)
 

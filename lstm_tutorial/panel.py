@@ -207,13 +207,14 @@ class GenerationPanel(widgets.VBox):
         ids = ranked.topk(min(CHART_WORDS, len(ranked) - 1)).indices.tolist()
         if self.chart_ended and self.state.token_ids[0][-1] not in ids:
             ids[-1] = self.state.token_ids[0][-1]  # the word that ended the text keeps its bar
-        self.chart_words = [(self.text_generator.idx2token[i], probs[i].item()) for i in ids]
+        self.chart_words = [(self.text_generator.vocab.idx2token[i], probs[i].item()) for i in ids]
         self.chart.value = self._chart_png()
 
     # --- rendering
     def _show_texts(self) -> None:
         rows = range(len(self.state.token_ids))
-        legend = (f'<div style="font-size: 80%; color: #555; line-height: 1.4; margin-top: 2px">Shading and hover (p): the probability each word had '
+        legend = ('<div style="font-size: 80%; color: #555; line-height: 1.4; margin-top: 2px">'
+                  f'Shading and hover (p): the probability each word had '
                   f'when it was drawn, {P_MEANING}. Top-p renormalises over the words it keeps, so a word that '
                   f'was the only one left reads p = 1.000.</div>')
         self.text_view.value = "<hr>".join(self._shaded_html(self.state, row) for row in rows) + legend
@@ -221,7 +222,7 @@ class GenerationPanel(widgets.VBox):
     def _shaded_html(self, state: GenerationState, row: int) -> str:
         """The prompt in bold, then each new word on a background as dark as its probability."""
         ids = state.token_ids[row]
-        tokens = [self.text_generator.idx2token[idx] for idx in ids]
+        tokens = [self.text_generator.vocab.idx2token[idx] for idx in ids]
         prompt = html.escape(self.text_generator.text(ids[: state.prompt_length]))
         spans = []
         for token, prob in zip(tokens[state.prompt_length :], state.picked_probs[row]):
@@ -243,7 +244,7 @@ class GenerationPanel(widgets.VBox):
         words = [_chart_label(word) for word, _ in self.chart_words][::-1]
         probs = [prob for _, prob in self.chart_words][::-1]
         ids = self.state.token_ids[0]
-        end = self.text_generator.idx2token[ids[-1]] if self.chart_ended else None
+        end = self.text_generator.vocab.idx2token[ids[-1]] if self.chart_ended else None
         colours = [END_COLOUR if word == end else BAR_COLOUR for word, _ in self.chart_words][::-1]
         hangul_font = _hangul_font()
         fonts = {"fontfamily": ["DejaVu Sans", hangul_font]} if hangul_font else {}
@@ -259,10 +260,11 @@ class GenerationPanel(widgets.VBox):
         settings = f"T = {options.temperature:.1f}, top-k {options.top_k or 'off'}, " \
                    f"top-p {'off' if options.top_p is None else f'{options.top_p:.2f}'}"
         if self.chart_ended:
-            previous = _chart_label(self.text_generator.idx2token[ids[-2]])
+            previous = _chart_label(self.text_generator.vocab.idx2token[ids[-2]])
             title = f"Text ended: '{end}' was drawn after '{previous}'\nfrom these words ({settings})"
         else:
-            title = f"Next word after '{_chart_label(self.text_generator.idx2token[ids[-1]])}'\n({settings})"
+            last = _chart_label(self.text_generator.vocab.idx2token[ids[-1]])
+            title = f"Next word after '{last}'\n({settings})"
         axes.set_title(title, fontsize=9, **fonts)
         figure.tight_layout()
         buffer = io.BytesIO()

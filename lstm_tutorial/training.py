@@ -143,7 +143,7 @@ class Trainer:
         out_dir: str | os.PathLike | None = None,
         vocab: Vocab | None = None,
         progress: bool = True,
-    ) -> "Trainer":
+    ) -> Trainer:
         """Build vocabulary, loaders, model and optimizer for ``texts`` (seeded by ``config.seed``).
 
         ``device``: None means the GPU when there is one, else the CPU.
@@ -162,7 +162,7 @@ class Trainer:
     def from_config(
         cls, config: TrainConfig = PRESETS[DEFAULT_PRESET], device: torch.device | str | None = None,
         out_dir: str | os.PathLike | None = None, progress: bool = True,
-    ) -> "Trainer":
+    ) -> Trainer:
         """Load the recipes ``config.data`` names and build a trainer for them.
 
         ``device``: None means the GPU when there is one, else the CPU.
@@ -179,7 +179,7 @@ class Trainer:
         out_dir: str | os.PathLike | None = None,
         progress: bool = True,
         **requested,
-    ) -> "Trainer":
+    ) -> Trainer:
         """Continue a run from its checkpoint (usually ``last.pt``).
 
         ``texts`` defaults to the recipes the checkpoint's config names.

@@ -20,7 +20,7 @@ class Vocab:
         self.token2idx = {token: idx for idx, token in enumerate(self.idx2token)}
 
     @classmethod
-    def build(cls, texts: Iterable[str], max_size: int = 10000) -> "Vocab":
+    def build(cls, texts: Iterable[str], max_size: int = 10000) -> Vocab:
         """Keep the ``max_size`` most frequent tokens (special tokens included).
 
         Ties are broken by first appearance, so the same texts always give the

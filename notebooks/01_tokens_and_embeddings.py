@@ -24,9 +24,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
-from lstm_tutorial import default_device
 
-device = default_device()
+from lstm_tutorial import resolve_device
+
+device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %% [markdown]
@@ -38,7 +39,8 @@ from collections import Counter
 import matplotlib.pyplot as plt
 from torch import nn
 
-from lstm_tutorial import LSTMLM, Vocab, detokenize, load_recipes, make_dataloaders, pretrained_model, tokenize
+from lstm_tutorial import Vocab, detokenize, load_recipes, make_dataloaders, pretrained_model, tokenize
+from lstm_tutorial.checkpoints import validation_loader
 
 # %% [markdown]
 # ## 1.1 The corpus
@@ -178,8 +180,7 @@ print(f"{len(train_loader.dataset):,} training recipes in {len(train_loader)} ba
 x, y = next(iter(train_loader))
 print("x", tuple(x.shape), x.dtype, "  y", tuple(y.shape))
 assert torch.equal(x[:, 1:], y[:, :-1])  # y is x shifted by one
-settings = {key: checkpoint["config"][key] for key in ("max_len", "batch_size", "val_fraction", "seed")}
-assert train_loader.split_settings == settings  # the pretrained model's split and batches
+assert val_loader.dataset == validation_loader(checkpoint).dataset  # the pretrained model's validation split
 
 for t in range(6):
     print(f"x[0, {t}] = {vocab.idx2token[x[0, t]]!r:10} -> y[0, {t}] = {vocab.idx2token[y[0, t]]!r}")

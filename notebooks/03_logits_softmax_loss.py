@@ -24,9 +24,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
-from lstm_tutorial import default_device
 
-device = default_device()
+from lstm_tutorial import resolve_device
+
+device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %% [markdown]
@@ -45,7 +46,8 @@ import matplotlib.pyplot as plt
 from torch import nn
 
 from lstm_tutorial import LSTMLM, TrainConfig, load_recipes, pretrained_model
-from lstm_tutorial.data import dataloaders_for, pad_batch
+from lstm_tutorial.checkpoints import checkpoint_loaders
+from lstm_tutorial.data import pad_batch
 from lstm_tutorial.training import evaluate_loss
 
 model, vocab, checkpoint = pretrained_model("cpu")  # eval mode: no dropout
@@ -222,7 +224,7 @@ plt.show()
 # recipes into one batch with the package's `pad_batch`, the function its loaders use.
 
 # %%
-train_loader, val_loader = dataloaders_for(config, load_recipes(config.data, verbose=False), vocab)
+train_loader, val_loader = checkpoint_loaders(checkpoint)
 x, y = pad_batch(val_loader.dataset[:8], vocab.pad_idx)
 with torch.no_grad():
     logits, _ = model(x)
@@ -354,7 +356,7 @@ for name, scores in [("untrained", untrained_logits), ("pretrained", logits)]:
 val_targets = sum(int((y_val != vocab.pad_idx).sum()) for _, y_val in val_loader)
 print(f"{len(train_loader.dataset):,} training recipes, {len(val_loader.dataset)} validation recipes, "
       f"{val_targets:,} validation target words")
-val_loss = evaluate_loss(model, val_loader, "cpu", vocab.pad_idx, dtype=None)
+val_loss = evaluate_loss(model, val_loader, vocab.pad_idx)
 lstm_perplexity = math.exp(val_loss)
 print(f"validation loss {val_loss:.4f} nats, perplexity {lstm_perplexity:.1f}")
 assert math.isclose(val_loss, checkpoint["val_loss"], rel_tol=1e-5)  # what the checkpoint records
@@ -385,8 +387,8 @@ assert math.isclose(per_word, val_loss, rel_tol=1e-5)
 
 by_size = sorted(zip(batch_words, batch_losses))
 half = len(by_size) // 2
-print(f"mean loss of the {half} batches with the fewest words: {sum(l for _, l in by_size[:half]) / half:.3f}; "
-      f"of the other {len(by_size) - half}: {sum(l for _, l in by_size[half:]) / (len(by_size) - half):.3f}")
+print(f"mean loss of the {half} batches with the fewest words: {sum(loss for _, loss in by_size[:half]) / half:.3f}; "
+      f"of the other {len(by_size) - half}: {sum(loss for _, loss in by_size[half:]) / (len(by_size) - half):.3f}")
 
 # %% [markdown]
 # ## 3.14 How the loss fell during training
@@ -495,7 +497,7 @@ print("most likely words:", [(vocab.idx2token[w], round(unigram_prob(None, w), 3
 # %%
 pair_counts = Counter((previous, word) for s in train_sequences for previous, word in zip(s[:-1], s[1:]))
 context_counts = Counter()
-for (previous, word), count in pair_counts.items():
+for (previous, _), count in pair_counts.items():
     context_counts[previous] += count
 
 

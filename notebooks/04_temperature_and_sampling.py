@@ -24,9 +24,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
-from lstm_tutorial import default_device
 
-device = default_device()
+from lstm_tutorial import resolve_device
+
+device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %%
@@ -38,7 +39,8 @@ import numpy as np
 import torch
 
 from lstm_tutorial import PyTorchTextGenerator, SamplingOptions, load_recipes, pretrained_model, tokenize
-from lstm_tutorial.sampling import apply_temperature, next_token_probs
+from lstm_tutorial.blog import apply_temperature
+from lstm_tutorial.sampling import next_token_probs
 
 
 def show(probs: torch.Tensor) -> str:

@@ -28,9 +28,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
-from lstm_tutorial import default_device
 
-device = default_device()
+from lstm_tutorial import resolve_device
+
+device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %%
@@ -46,6 +47,7 @@ from tqdm.auto import tqdm
 from lstm_tutorial import (
     LSTMLM,
     PRESETS,
+    TrainConfig,
     Trainer,
     Vocab,
     checkpoint_dir,
@@ -59,9 +61,10 @@ from lstm_tutorial.baselines import KneserNeyBigram, UnigramModel
 from lstm_tutorial.baselines import perplexity as baseline_perplexity
 from lstm_tutorial.course import course_preset, quick_mode
 from lstm_tutorial.data import dataloaders_for
+from lstm_tutorial.devices import resolve_precision
 from lstm_tutorial.pretrained import PRETRAINED_MODEL
 from lstm_tutorial.sampling import next_token_probs
-from lstm_tutorial.training import autocast_dtype, evaluate_loss, forward_backward
+from lstm_tutorial.training import evaluate_loss, forward_backward
 
 # %% [markdown]
 # ## 5.1 The data: batches of `(x, y)`
@@ -227,7 +230,7 @@ assert sum(losses[-10:]) / 10 < math.log(len(vocab)) - 2  # more than 2 nats bel
 
 # %%
 some_batches = list(itertools.islice(val_loader, 10))
-assert abs(evaluate_loss(model, some_batches, device, vocab.pad_idx, dtype=None) - evaluate_plain(model, some_batches)) < 1e-4
+assert abs(evaluate_loss(model, some_batches, vocab.pad_idx) - evaluate_plain(model, some_batches)) < 1e-4
 print("evaluate_plain and the package's evaluate_loss agree")
 
 # %% [markdown]
@@ -350,7 +353,7 @@ print("made by:", pretrained_checkpoint["command"])
 print(f"{len(pretrained_history)} epochs, then early stopping; best epoch {best_epoch} "
       f"(val loss {pretrained_checkpoint['val_loss']:.4f}, perplexity {math.exp(pretrained_checkpoint['val_loss']):.1f})")
 print(f"training and validation took {minutes:.1f} minutes on a 2-core CPU")
-assert pretrained_checkpoint["config"] == PRESETS["cpu"].to_dict()
+assert TrainConfig.from_dict(pretrained_checkpoint["config"]) == PRESETS["cpu"]
 assert len(pretrained_history) - best_epoch == PRESETS["cpu"].patience
 
 # %% [markdown]
@@ -501,18 +504,21 @@ for seed in (0, 1):
 #
 # Section 5.3's loop computes the output layer's scores for every position of the batch,
 # `[batch, seq, vocab]` (8 x 200 x 8,203 numbers, 52 MB in float32), padding included, and keeps them
-# all for the backward pass. The package's `forward_backward` (in `training.py`) gives the same loss
-# and gradients with less memory, and less work where there is padding:
+# all for the backward pass. The package's model computes its own loss, `model.loss_sum(x, y, pad_idx)`
+# (in `model.py`), which the package's `forward_backward` divides by the number of targets and
+# back-propagates. It gives the same loss and gradients with less memory, and less work where there
+# is padding:
 #
 # 1. run the LSTM once (`model.features`) and keep only the positions whose target is a real word;
-# 2. compute the output layer and the loss for those rows a chunk of `LOSS_CHUNK_ROWS` (256) at a time, calling backward
-#    on each chunk right away, so the `[rows, vocab]` scores never exist all at once (on a GPU, where
-#    every chunk costs kernel launches, a chunk holds up to 8,192 rows: a whole batch);
-# 3. one backward through the LSTM at the end, with the gradients the chunks collected.
+# 2. compute the output layer and the loss for those rows a chunk of `LOSS_CHUNK_ROWS` (256) at a time,
+#    and with them that chunk's share of the gradients (the gradient of cross-entropy with respect to
+#    the scores is `softmax - one_hot`), so the `[rows, vocab]` scores never exist all at once (on a
+#    GPU, where every chunk costs kernel launches, a chunk holds up to 8,192 rows: a whole batch);
+# 3. `backward()` then goes through the LSTM once, with the gradients the chunks collected.
 #
-# On CPUs with native bfloat16 (and on recent GPUs) it also runs the matrix products in **bfloat16**
-# under `torch.autocast`, a 16-bit float with float32's range, keeping weights and the loss in
-# float32.
+# On CPUs with native bfloat16 (and on recent GPUs) it also runs the matrix products in **bfloat16**,
+# a 16-bit float with float32's range, keeping weights and the loss in float32: that is the `auto`
+# setting of `TrainConfig.precision`.
 #
 # Skipping padding saves little here, because the package's loaders already put recipes of similar
 # length in a batch and pad each batch only to its longest recipe (notebook 1). The book pads every
@@ -543,7 +549,7 @@ blog_loss = blog_step(fresh, x, y)
 blog_grads = [p.grad.clone() for p in fresh.parameters()]
 fresh.zero_grad()
 torch.manual_seed(1)
-fast_loss, n_targets = forward_backward(fresh, x, y, vocab.pad_idx, device, dtype=None)
+fast_loss, n_targets = forward_backward(fresh, x, y, vocab.pad_idx)
 print(f"loss: blog's lines {blog_loss:.3f}, forward_backward {fast_loss:.3f} over {n_targets} targets")
 assert abs(fast_loss - blog_loss) < 1e-5 * blog_loss
 for p, blog_grad in zip(fresh.parameters(), blog_grads):
@@ -562,12 +568,12 @@ def one_pass(step, timed=batches[:3]):
         step(x, y)
     return (time.perf_counter() - start) / len(timed)
 
-fast_dtype = autocast_dtype(device)
+fast_dtype = resolve_precision("auto", device)
 steps_to_time = {"blog post's lines (float32)": lambda x, y: blog_step(fresh, x, y),
-                 "forward_backward, float32": lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx, device)}
+                 "forward_backward, float32": lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx)}
 if fast_dtype is not None:
     steps_to_time[f"forward_backward, {str(fast_dtype)[6:]}"] = (
-        lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx, device, dtype=fast_dtype))
+        lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx, dtype=fast_dtype))
 # Take turns, and keep each one's fastest pass: the others are slowed by whatever else the machine runs.
 fastest = {name: one_pass(step) for name, step in steps_to_time.items()}
 for _ in range(3):
@@ -598,8 +604,9 @@ fresh.zero_grad()
 #   continue an interrupted run.
 # - The pretrained model is the `cpu` preset's run: 12 epochs, early stopping with patience 3, best
 #   epoch 9, validation perplexity 35.3.
-# - The package's `forward_backward` gives the blog post's loss and gradients while skipping padding
-#   and computing the output layer a chunk at a time, in bfloat16 where the hardware has it.
+# - The model's `loss_sum`, which `forward_backward` uses, gives the blog post's loss and gradients
+#   while skipping padding and computing the output layer a chunk at a time, in bfloat16 where the
+#   hardware has it.
 
 # %% [markdown]
 # ## Exercises

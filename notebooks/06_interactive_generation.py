@@ -23,9 +23,10 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import torch
-from lstm_tutorial import default_device
 
-device = default_device()
+from lstm_tutorial import resolve_device
+
+device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %%
@@ -38,8 +39,13 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, Image, display
 
-from lstm_tutorial import (SamplingOptions, interactive_text_generation, interactive_text_generation_colab,
-                           load_recipes, pretrained_generator)
+from lstm_tutorial import (
+    SamplingOptions,
+    interactive_text_generation,
+    interactive_text_generation_colab,
+    load_recipes,
+    pretrained_generator,
+)
 
 # %% [markdown]
 # ## 6.1 The pretrained model
@@ -56,7 +62,7 @@ for dish in ["banana bread", "pancakes"]:
     count = sum(dish in text.lower().split(" | ")[0] for text in recipes)
     assert count > 0
     print(f"{dish!r}: {count} recipes in the corpus")
-print(f"{len(gen.idx2token)} words in the vocabulary")
+print(f"{len(gen.vocab.idx2token)} words in the vocabulary")
 
 # %% [markdown]
 # ## 6.2 A panel in ten lines
@@ -142,7 +148,7 @@ else:
 def show_texts(panel) -> None:
     """What the panel shows under its buttons: per text, why it stopped, and the readable text."""
     for row, ids in enumerate(panel.state.token_ids):
-        drawn = gen.idx2token[ids[-1]]
+        drawn = gen.vocab.idx2token[ids[-1]]
         new = len(ids) - panel.state.prompt_length
         why = f"ended at {drawn}" if panel.state.finished[row] else f"stopped at Max tokens, last word {drawn!r}"
         print(f"{new} tokens, {why}:\n{gen.text(ids)}\n")
@@ -187,24 +193,23 @@ display(Image(panel.chart.value))
 # shows instead the distribution `<EOS>` was drawn from, after "season with salt and mix.", with the
 # `<EOS>` bar in red: ending (0.124) was nearly as likely as "serve" (0.142).
 #
-# The panel uses the package's generator, nothing of its own: with the same seed, `generate(...)`
+# The panel uses the package's generator, nothing of its own: with the same seed, `sample(...)`
 # writes the same words, and the chart's bars are `SamplingOptions(...).probs` of the scores `<EOS>`
 # was drawn from (the model run over the text without its last word), `<PAD>` left out (section 6.8).
 
 # %%
 options = SamplingOptions(temperature=panel.temperature.value)
-info = gen.generate(panel.prompt.value, max_tokens=200, seed=42, verbose=False, temperature=options.temperature)
 ids = panel.state.token_ids[0]
-assert [step["token"] for step in info] == [gen.idx2token[i] for i in ids[panel.state.prompt_length:]]
-assert panel.state.finished[0] and panel.chart_ended and gen.idx2token[ids[-1]] == "<EOS>"
+assert gen.sample(panel.prompt.value, max_tokens=200, temperature=options.temperature, seed=42)[0] == gen.text(ids)
+assert panel.state.finished[0] and panel.chart_ended and gen.vocab.idx2token[ids[-1]] == "<EOS>"
 with torch.no_grad():
     logits, _ = gen.model(torch.tensor([ids[:-1]]))  # the text up to the word before <EOS>
 probs = options.probs(logits[0, -1])
-probs[gen.token2idx["<PAD>"]] = -1  # never a candidate
+probs[gen.vocab.token2idx["<PAD>"]] = -1  # never a candidate
 top10 = probs.topk(10)
-assert [word for word, _ in panel.chart_words] == [gen.idx2token[i] for i in top10.indices.tolist()]
+assert [word for word, _ in panel.chart_words] == [gen.vocab.idx2token[i] for i in top10.indices.tolist()]
 torch.testing.assert_close(torch.tensor([p for _, p in panel.chart_words]), top10.values)
-print(f"panel text == generate(..., seed=42); chart == top 10 of SamplingOptions(T = {options.temperature}).probs "
+print(f"panel text == sample(..., seed=42); chart == top 10 of SamplingOptions(T = {options.temperature}).probs "
       "before <EOS>")
 
 # %% [markdown]
@@ -224,7 +229,7 @@ for T in [0.2, 1.0, 2.0]:
     print(f"T = {T}: " + ", ".join(f"{word} {p:.3f}" for word, p in panel.chart_words[:5]))
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-for ax, (T, png) in zip(axes, charts.items()):
+for ax, png in zip(axes, charts.values()):
     ax.imshow(plt.imread(io.BytesIO(png), format="png"))
     ax.axis("off")
 plt.tight_layout()
@@ -248,22 +253,21 @@ panel.temperature.value = 1.0
 for _ in range(6):
     panel.step_button.click()
     state = panel.state
-    picked = gen.idx2token[state.token_ids[0][-1]]
+    picked = gen.vocab.idx2token[state.token_ids[0][-1]]
     print(f"picked {picked!r:12} p = {state.picked_probs[0][-1]:.4f}   token ids {state.token_ids[0]}")
 print("\n" + gen.text(panel.state.token_ids[0]))
 
 # %% [markdown]
-# Six Steps with seed 42 write the same six words as Generate (or `generate`) with seed 42 and
+# Six Steps with seed 42 write the same six words as Generate (or `sample`) with seed 42 and
 # six tokens. And carrying the state gives the same next-word scores as the blog post's way, which
 # feeds the whole text again for every word and keeps `logits[0, -1, :]`:
 
 # %%
-info = gen.generate("recipe for pancakes |", max_tokens=6, temperature=1.0, seed=42, verbose=False)
-assert [step["token"] for step in info] == [gen.idx2token[i] for i in panel.state.token_ids[0][panel.state.prompt_length:]]
+assert gen.sample("recipe for pancakes |", max_tokens=6, temperature=1.0, seed=42)[0] == gen.text(panel.state.token_ids[0])
 with torch.no_grad():
     logits, _ = gen.model(torch.tensor([panel.state.token_ids[0]]))
 torch.testing.assert_close(logits[0, -1], panel.state.next_logits[0], rtol=1e-4, atol=1e-4)
-print("six Steps == generate(max_tokens=6, seed=42)")
+print("six Steps == sample(max_tokens=6, seed=42)")
 print("one word at a time with (h, c) == the whole text at once")
 
 # %% [markdown]
@@ -305,7 +309,7 @@ before_cut = torch.softmax(logits[0, start - 1:], dim=-1)  # row i: the distribu
 print(f"{'word':>12}  {'p at T = 1':>10}  {'words kept':>10}  {'p after top-p 0.8':>17}")
 for i, (idx, shown) in enumerate(zip(ids[start:start + 12], panel.state.picked_probs[0])):
     kept = int((SamplingOptions(1.0, top_p=0.8).probs(logits[0, start - 1 + i]) > 0).sum())
-    print(f"{gen.idx2token[idx]:>12}  {before_cut[i, idx]:10.3f}  {kept:>10}  {shown:17.3f}")
+    print(f"{gen.vocab.idx2token[idx]:>12}  {before_cut[i, idx]:10.3f}  {kept:>10}  {shown:17.3f}")
 
 # %% [markdown]
 # Where the model is sure ("to" after "preheat oven", 0.979 at $T = 1$; "°" and "f" after "350"),
@@ -335,7 +339,7 @@ for i, (idx, shown) in enumerate(zip(ids[start:start + 12], panel.state.picked_p
 scores = gen.prefill("recipe for").next_logits[0]
 probs = torch.softmax(scores, dim=-1)
 for token in ["<PAD>", "<UNK>", "<EOS>"]:
-    p = probs[gen.token2idx[token]]
+    p = probs[gen.vocab.token2idx[token]]
     print(f"{token}: p = {p:.1e}, rank {int((probs > p).sum()) + 1} of {len(probs)}")
 unknown = sum(gen.vocab.encode(text).count(gen.vocab.unk_idx) for text in recipes)
 print(f"<UNK> in the encoded corpus: {unknown} times")

@@ -5,35 +5,32 @@
 3. The pretrained model on the GPU: its validation loss in float32 and under the GPU's
    autocast against the value measured on the CPU, and seeded generation reproducible.
 4. Precision: the cpu preset's model trained a few epochs from the same initial weights in
-   float32, bfloat16, and float16 with a gradient scaler (the path of GPUs below compute
-   capability 8.0, such as Colab's T4, taken here by making the capability query answer 7.5);
-   the validation loss of each, in float32.
+   float32, bfloat16, and float16 with a gradient scaler (``precision="float16"``, the path
+   ``auto`` takes on GPUs below compute capability 8.0, such as Colab's T4); the validation
+   loss of each, in float32.
 5. The preset the course trains on a GPU (``course_preset()``), on the default corpus, until it
    stops; its ``best.pt`` then loads on the CPU and writes text.
 
-Exits 1 if a check fails. The README's "Precision by device, and the GPU path" quotes its output.
+Exits 1 if a check fails. docs/benchmarks.md ("Precision by device, and the GPU path") quotes its output.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
 from pathlib import Path
-from unittest import mock
 
 import torch
 
 from lstm_tutorial import PRESETS, TextGenerator, Trainer, load_generator, pretrained_model
+from lstm_tutorial.checkpoints import BEST, validation_loader
 from lstm_tutorial.course import course_preset
-from lstm_tutorial.config import TrainConfig
-from lstm_tutorial.data import dataloaders_for
+from lstm_tutorial.devices import describe_precision, resolve_precision
 from lstm_tutorial.model import LSTMLM
 from lstm_tutorial.recipes import load_recipes
-from lstm_tutorial.training import autocast_dtype, describe_precision, evaluate_loss, forward_backward
+from lstm_tutorial.training import evaluate_loss, forward_backward
 
 PRECISION_EPOCHS = 3
 failures: list[str] = []
@@ -49,7 +46,7 @@ def show_device(device: torch.device) -> None:
     print(f"1. {torch.cuda.get_device_name(device)}, compute capability "
           f"{'.'.join(map(str, torch.cuda.get_device_capability(device)))}, torch {torch.__version__}, "
           f"CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}")
-    print(f"  precision: {describe_precision(device, autocast_dtype(device), True)}")
+    print(f"  precision (auto): {describe_precision(device, resolve_precision('auto', device))}")
 
 
 def check_cudnn(device: torch.device) -> None:
@@ -57,9 +54,10 @@ def check_cudnn(device: torch.device) -> None:
     model = LSTMLM(8000, 100, 128).to(device)
     x = torch.randint(3, 8000, (8, 120), device=device)
     y = torch.randint(3, 8000, (8, 120), device=device)
-    forward_backward(model, x, y, 0, device, autocast_dtype(device))  # warm-up
+    dtype = resolve_precision("auto", device)
+    forward_backward(model, x, y, 0, dtype)  # warm-up
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
-        forward_backward(model, x, y, 0, device, autocast_dtype(device))
+        forward_backward(model, x, y, 0, dtype)
         torch.cuda.synchronize(device)
     rnn_ops = sorted({event.name for event in profile.events() if "rnn" in event.name.lower()})
     print(f"  RNN ops seen: {', '.join(rnn_ops)}")
@@ -69,13 +67,8 @@ def check_cudnn(device: torch.device) -> None:
 def check_pretrained(device: torch.device) -> None:
     print("3. the pretrained model on the GPU")
     model, vocab, checkpoint = pretrained_model(device)
-    config = TrainConfig.from_dict(checkpoint["config"])
-    _, val_loader = dataloaders_for(config, load_recipes(config.data, verbose=False), vocab)
-    mixed_dtype = autocast_dtype(device)
-    float32 = evaluate_loss(model, val_loader, device, vocab.pad_idx, dtype=None)
-    mixed = evaluate_loss(model, val_loader, device, vocab.pad_idx, dtype=mixed_dtype)
-    print(f"  validation loss: recorded (CPU, float32) {checkpoint['val_loss']:.4f}, GPU float32 {float32:.4f}, "
-          f"GPU {str(mixed_dtype)[6:]} autocast {mixed:.4f} ({mixed / float32 - 1:+.2%})")
+    float32 = evaluate_loss(model, validation_loader(checkpoint), vocab.pad_idx)
+    print(f"  validation loss (float32): recorded on the CPU {checkpoint['val_loss']:.4f}, on the GPU {float32:.4f}")
     check(abs(float32 - checkpoint["val_loss"]) < 1e-3, "GPU float32 loss matches the CPU's")
     generator = TextGenerator(model, vocab)  # the model loaded above, not a second load of the file
     first = generator.sample("recipe for banana bread", num_samples=3, max_tokens=40, temperature=0.8, seed=7)
@@ -90,13 +83,10 @@ def compare_precisions(device: torch.device) -> None:
     print(f"4. the cpu preset's model, {PRECISION_EPOCHS} epochs from the same initial weights, by precision")
     config = PRESETS["cpu"].updated(epochs=PRECISION_EPOCHS, patience=None)
     texts = load_recipes(config.data, verbose=False)
-    runs = {"float32": (config.updated(mixed_precision=False), None),
-            "bfloat16": (config, None),
-            "float16 + GradScaler": (config, (7, 5))}
+    runs = {"float32": "float32", "bfloat16": "bfloat16", "float16 + GradScaler": "float16"}
     losses = {}
-    for name, (run_config, capability) in runs.items():
-        with mock.patch("torch.cuda.get_device_capability", return_value=capability) if capability else nullcontext():
-            trainer = Trainer.from_texts(texts, run_config, device, progress=False)
+    for name, precision in runs.items():
+        trainer = Trainer.from_texts(texts, config.updated(precision=precision), device, progress=False)
         start = time.perf_counter()
         history = trainer.fit()
         seconds = time.perf_counter() - start
@@ -117,16 +107,18 @@ def train_course_preset(device: torch.device, out_dir: Path) -> None:
     minutes = (time.perf_counter() - start) / 60
     best = min(history, key=lambda record: record["val_loss"])
     print(f"  {len(history)} epochs in {minutes:.1f} min, best epoch {best['epoch']}: val loss "
-          f"{best['val_loss']:.4f}, perplexity {math.exp(best['val_loss']):.1f}")
-    on_cpu = load_generator(out_dir / "best.pt", "cpu")
+          f"{best['val_loss']:.4f}, perplexity {best['val_perplexity']:.1f}")
+    on_cpu = load_generator(out_dir / BEST, "cpu")
     text = on_cpu.sample("recipe for", max_tokens=30, temperature=0.8, seed=0)[0]
     print(f"  best.pt on the CPU: {text}")
-    check(on_cpu.device == torch.device("cpu") and len(text.split()) > 5, "the GPU's best.pt loads and writes on the CPU")
+    check(on_cpu.device == torch.device("cpu") and len(text.split()) > 5,
+          "the GPU's best.pt loads and writes on the CPU")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="where the course preset's checkpoints go (default: a temporary folder)")
+    parser.add_argument("--out", type=Path,
+                        help="where the course preset's checkpoints go (default: a temporary folder)")
     parser.add_argument("--skip-training", action="store_true", help="only checks 1 to 3")
     args = parser.parse_args()
     if not torch.cuda.is_available():

@@ -26,7 +26,8 @@ def run(source: Path) -> None:
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = KERNELSPEC
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    resources = {"metadata": {"path": str(NOTEBOOKS)}}
+    NotebookClient(notebook, timeout=1800, kernel_name="python3", resources=resources).execute()
     jupytext.write(notebook, source.with_suffix(".ipynb"))
     print(f"{source.name}: {time.perf_counter() - start:.1f}s", flush=True)
 

@@ -21,21 +21,16 @@ from pathlib import Path
 
 import torch
 
-from lstm_tutorial.checkpoints import BEST, LAST, METRICS, export_model, load_model
-from lstm_tutorial.config import PRESETS, TrainConfig
-from lstm_tutorial.data import dataloaders_for
+from lstm_tutorial.checkpoints import BEST, LAST, METRICS, export_model, load_model, validation_loader
+from lstm_tutorial.config import PRESETS
 from lstm_tutorial.pretrained import PRETRAINED_MODEL
-from lstm_tutorial.recipes import load_recipes
 from lstm_tutorial.training import Trainer, evaluate_loss
 
 
 def float32_val_loss(path: Path) -> float:
-    """The validation loss of the model at ``path`` on the split its config describes, in float32 on the CPU."""
+    """The validation loss of the model at ``path`` on its validation split (float32, on the CPU)."""
     model, vocab, checkpoint = load_model(path, "cpu")
-    config = TrainConfig.from_dict(checkpoint["config"])
-    _, val_loader = dataloaders_for(config, load_recipes(config.data, config.include_ingredients, verbose=False),
-                                    vocab)
-    return evaluate_loss(model, val_loader, "cpu", vocab.pad_idx, dtype=None)
+    return evaluate_loss(model, validation_loader(checkpoint), vocab.pad_idx)
 
 
 def main() -> None:

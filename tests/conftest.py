@@ -49,6 +49,7 @@ def generator(trained):
 @pytest.fixture
 def panel(generator):
     """The interactive generation panel on the tiny model."""
-    from lstm_tutorial import generation_panel  # loads ipywidgets and matplotlib: only for the tests that need it
+    # imported here: it loads ipywidgets and matplotlib, which only the panel's tests need
+    from lstm_tutorial import generation_panel
 
     return generation_panel(generator)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a JupyterLab server and a browser
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_interactive_generation.ipynb"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")  # Playwright's own browser download is not used

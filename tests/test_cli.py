@@ -1,4 +1,5 @@
-"""The command line, run as a learner would: in a subprocess."""
+"""The command line: ``main()`` in this process, and (marked slow) the installed command in a subprocess,
+as a learner runs it."""
 
 import json
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 import torch
 
 from lstm_tutorial.cli import main
+from lstm_tutorial.tokenizer import tokenize
 
 TINY_FLAGS = ["--preset", "quick", "--max-recipes", "40", "--vocab-size", "300", "--embedding-dim", "8",
               "--hidden-dim", "8", "--max-len", "30", "--epochs", "2", "--no-progress"]
@@ -22,10 +24,9 @@ def cli(*args, cwd=None):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
+    """A tiny run made by the command's own ``main()``, in this process (a subprocess costs seconds)."""
     out = tmp_path_factory.mktemp("cli_run")
-    result = cli("train", *TINY_FLAGS, "--out", out)
-    assert result.returncode == 0, result.stderr
-    assert "Epoch 2/2" in result.stdout
+    assert main(["train", *TINY_FLAGS, "--out", str(out)]) == 0
     return out
 
 
@@ -36,6 +37,7 @@ def test_train_writes_checkpoints_and_metrics(run_dir):
     assert all(m["tokens_per_second"] > 0 and m["val_perplexity"] > 1 for m in metrics)
 
 
+@pytest.mark.slow
 def test_resume_continues_the_run(run_dir, tmp_path):
     for name in ["last.pt", "best.pt", "metrics.json"]:
         (tmp_path / name).write_bytes((run_dir / name).read_bytes())
@@ -45,6 +47,7 @@ def test_resume_continues_the_run(run_dir, tmp_path):
     assert len(json.loads((tmp_path / "metrics.json").read_text())) == 3
 
 
+@pytest.mark.slow
 def test_generate_same_seed_same_text_at_several_temperatures(run_dir):
     args = ["generate", "--checkpoint", run_dir / "best.pt", "recipe for", "--max-tokens", "15", "--seed", "7",
             "--temperature", "0.5", "1.0", "--num-samples", "2"]
@@ -55,12 +58,14 @@ def test_generate_same_seed_same_text_at_several_temperatures(run_dir):
     assert first.stdout.count("recipe for") == 4
 
 
+@pytest.mark.slow
 def test_generate_with_top_k_and_top_p(run_dir):
     result = cli("generate", "--checkpoint", run_dir / "best.pt", "--top-k", "5", "--top-p", "0.9", "--seed", "1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("recipe for") == 1
 
 
+@pytest.mark.slow
 def test_evaluate_prints_loss_and_perplexity(run_dir):
     result = cli("evaluate", "--checkpoint", run_dir / "best.pt", "--json")
     assert result.returncode == 0, result.stderr
@@ -123,12 +128,15 @@ BAD_INPUT = [
     (lambda b: ["train", "--learning-rate", "inf"], lambda b: "learning_rate must be a number > 0, got inf"),
     (lambda b: ["train", "--dropout-rate", "1"], lambda b: "dropout_rate must be in [0, 1), got 1.0"),
     (lambda b: ["train", "--val-fraction", "0"], lambda b: "val_fraction must be between 0 and 1"),
-    (lambda b: ["train", "--out", b.a_file], lambda b: f"--out {b.a_file}: {b.a_file} is a file, not a folder"),
+    (lambda b: ["train", "--out", b.a_file],
+     lambda b: f"checkpoint folder {b.a_file}: {b.a_file} is a file, not a folder"),
     (lambda b: ["train", "--out", b.a_file / "below"], lambda b: f"{b.a_file} is a file, not a folder"),
     (lambda b: ["train", "--out", b.run_dir, "--resume", "--preset", "cpu"],
-     lambda b: "--preset cannot be used with --resume"),
+     lambda b: "cannot resume with --preset cpu's --max-recipes None: the checkpoint has 40"),
     (lambda b: ["train", "--out", b.run_dir, "--resume", "--hidden-dim", "64"],
-     lambda b: "cannot change hidden_dim when resuming"),
+     lambda b: "cannot resume with --hidden-dim 64: the checkpoint has 8, and a resumed run keeps its data, split "
+               "and model (it may change --epochs, --patience, --learning-rate, --clip-grad-norm, --precision, "
+               "--sample-prompt, --sample-tokens)"),
     (lambda b: ["generate", "--checkpoint", b.folder / "nothing.pt"], lambda b: "checkpoint not found"),
     (lambda b: ["generate", "--checkpoint", b.truncated], lambda b: "not a readable checkpoint"),
     (lambda b: ["generate", "--checkpoint", b.foreign], lambda b: "not a readable checkpoint"),
@@ -136,7 +144,8 @@ BAD_INPUT = [
     (lambda b: ["evaluate", "--checkpoint", b.incomplete], lambda b: "incomplete.pt is incomplete: it has no vocab"),
     (lambda b: ["evaluate", *b.ckpt, "--data", b.malformed], lambda b: "not valid JSON"),
     (lambda b: ["train", "--preset", "huge"], lambda b: "invalid choice: 'huge'"),
-    (lambda b: ["generate", *b.ckpt, "--device", "gpu"], lambda b: "--device 'gpu' is not a device"),
+    (lambda b: ["generate", *b.ckpt, "--device", "gpu"], lambda b: "device 'gpu' is not a device"),
+    (lambda b: ["train", "--precision", "half"], lambda b: "argument --precision: invalid choice: 'half'"),
     pytest.param(lambda b: ["train", "--device", "cuda:0"], lambda b: "no CUDA GPU is available",
                  marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")),
 ]
@@ -158,6 +167,7 @@ def test_bad_input_gets_one_line_on_stderr_and_exit_status_2(bad, arguments, mes
 
 
 @pytest.mark.parametrize("arguments, message", [BAD_INPUT[i] for i in (2, 8, 17, 31)])
+@pytest.mark.slow
 def test_the_command_run_as_a_learner_would_exits_2_with_one_line(bad, arguments, message):
     result = cli(*arguments(bad))
     assert result.returncode == 2
@@ -173,6 +183,7 @@ def test_console_script_is_declared_in_pyproject():
     assert pyproject["project"]["scripts"]["lstm-tutorial"] == "lstm_tutorial.cli:main"
 
 
+@pytest.mark.slow
 def test_every_config_field_is_a_train_flag():
     import dataclasses
 
@@ -183,6 +194,7 @@ def test_every_config_field_is_a_train_flag():
         assert "--" + field.name.replace("_", "-") in help_text, field.name
 
 
+@pytest.mark.slow
 def test_help_does_not_import_torch_and_import_does_not_load_widgets_or_plots():
     probe = ("import sys, lstm_tutorial.cli as cli\n"
              "try: cli.main(['--help'])\n"
@@ -195,6 +207,7 @@ def test_help_does_not_import_torch_and_import_does_not_load_widgets_or_plots():
     assert lines[-2:] == ["[]", "['torch']"], result.stdout
 
 
+@pytest.mark.slow
 def test_include_ingredients_is_used_in_training_and_evaluate(tmp_path):
     out = tmp_path / "run"
     flags = [*TINY_FLAGS, "--epochs", "1", "--data", "original", "--include-ingredients", "--out", out]
@@ -208,6 +221,7 @@ def test_include_ingredients_is_used_in_training_and_evaluate(tmp_path):
     assert checkpoint["config"]["include_ingredients"] is True and checkpoint["config"]["data"] == "original"
 
 
+@pytest.mark.slow
 def test_resume_applies_a_new_learning_rate(run_dir, tmp_path):
     for name in ["last.pt", "best.pt", "metrics.json"]:
         (tmp_path / name).write_bytes((run_dir / name).read_bytes())
@@ -215,3 +229,53 @@ def test_resume_applies_a_new_learning_rate(run_dir, tmp_path):
                  "--no-progress")
     assert result.returncode == 0, result.stderr
     assert torch.load(tmp_path / "last.pt", weights_only=True)["config"]["learning_rate"] == 0.0005
+
+
+def test_resume_takes_the_command_the_run_started_with(tmp_path, capsys):
+    """The first thing a learner types after a crash: the same command with --resume added."""
+    command = ["train", *TINY_FLAGS, "--out", str(tmp_path)]
+    assert main([*command, "--epochs", "1"]) == 0  # interrupted after one epoch, say
+    assert main([*command, "--resume"]) == 0
+    assert "Resumed from" in capsys.readouterr().out
+    assert [m["epoch"] for m in json.loads((tmp_path / "metrics.json").read_text())] == [1, 2]
+
+    assert main([*command, "--resume", "--epochs", "3", "--patience", "2", "--precision", "float32",
+                 "--learning-rate", "0.002", "--clip-grad-norm", "none"]) == 0  # what may change
+    config = torch.load(tmp_path / "last.pt", weights_only=True)["config"]
+    assert (config["epochs"], config["patience"], config["precision"], config["learning_rate"],
+            config["clip_grad_norm"]) == (3, 2, "float32", 0.002, None)
+    capsys.readouterr()
+
+    assert main([*command, "--resume", "--seed", "5"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "lstm-tutorial train: error: cannot resume with --seed 5: the checkpoint has 42")
+    assert main(["train", "--preset", "book", "--out", str(tmp_path), "--resume"]) == 2
+    assert "cannot resume with --preset book's --max-recipes None: the checkpoint has 40" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_evaluate_scores_the_recipes_data_names(run_dir, tmp_path):
+    """--data with --split all scores exactly those recipes; with the default --split val, other recipes than
+    the run's give another validation split, which is refused."""
+    recipes = [{"title": "Toast", "directions": ["Toast the bread.", "Butter it."]},
+               {"title": "Tea", "directions": ["Boil water.", "Pour it on the tea."]}]
+    (tmp_path / "two.json").write_text(json.dumps(recipes))
+    result = cli("evaluate", "--checkpoint", run_dir / "best.pt", "--data", tmp_path / "two.json", "--split", "all",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    texts = ["Recipe for Toast | Toast the bread. Butter it.", "Recipe for Tea | Boil water. Pour it on the tea."]
+    assert report["recipes"] == 2 and report["tokens"] == sum(len(tokenize(text)) for text in texts)  # + <EOS> - 1
+    refused = cli("evaluate", "--checkpoint", run_dir / "best.pt", "--data", tmp_path / "two.json")
+    assert refused.returncode == 2 and "is not the one this model was validated on" in refused.stderr
+
+
+@pytest.mark.slow
+def test_generate_labels_each_model_so_a_quick_run_can_be_set_beside_the_pretrained_one(run_dir):
+    result = cli("generate", "--checkpoint", run_dir / "best.pt", "--checkpoint", "pretrained", "--max-tokens", "8",
+                 "--seed", "0")
+    assert result.returncode == 0, result.stderr
+    headers = [line for line in result.stdout.splitlines() if line.startswith("===")]
+    assert headers[0].startswith(f"=== {run_dir / 'best.pt'} (") and "validation perplexity" in headers[0]
+    assert headers[1].startswith("=== the pretrained model shipped in the package (") and "epochs" in headers[1]
+    assert len(headers) == 2 and result.stdout.count("recipe for") == 2

@@ -58,8 +58,7 @@ def test_a_failed_or_declined_mount_falls_back_to_a_local_folder(fake_colab, tmp
 
 
 def test_training_under_colab_writes_checkpoints_to_drive(fake_colab, tmp_path, monkeypatch, recipes):
-    from lstm_tutorial import Vocab, make_dataloaders, run_training
-    from lstm_tutorial import colab_drive
+    from lstm_tutorial import Vocab, colab_drive, make_dataloaders, run_training
 
     fake_colab(lambda mount_point: (Path(mount_point) / "MyDrive").mkdir(parents=True))
     monkeypatch.setattr(colab_drive, "COLAB_MOUNT_POINT", str(tmp_path / "drive"))

@@ -2,8 +2,14 @@ import pytest
 import torch
 
 from lstm_tutorial import TrainConfig, Vocab, make_dataloaders
-from lstm_tutorial.data import (LengthBucketSampler, dataloaders_for, encode_recipes, make_eval_loader, pad_batch,
-                                split_fingerprint)
+from lstm_tutorial.data import (
+    LengthBucketSampler,
+    dataloaders_for,
+    encode_recipes,
+    make_eval_loader,
+    pad_batch,
+    split_fingerprint,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +40,7 @@ def test_padding_only_to_the_longest_sequence_of_the_batch():
 def test_recipes_of_similar_length_share_a_batch(recipes, vocab):
     train_loader, _ = make_dataloaders(recipes, vocab, max_len=200, batch_size=32)
     padded = real = 0
-    for x, y in train_loader:
+    for _, y in train_loader:
         padded += y.numel()
         real += int((y != 0).sum())
     assert real / padded > 0.9  # the book's fixed 200-token padding wastes far more

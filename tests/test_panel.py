@@ -8,7 +8,8 @@ from lstm_tutorial import interactive_text_generation, interactive_text_generati
 
 def test_controls_have_the_blogs_ranges_and_defaults(panel):
     assert panel.prompt.value == "recipe for"
-    assert (panel.max_tokens.min, panel.max_tokens.max, panel.max_tokens.step, panel.max_tokens.value) == (10, 500, 10, 100)
+    max_tokens = panel.max_tokens
+    assert (max_tokens.min, max_tokens.max, max_tokens.step, max_tokens.value) == (10, 500, 10, 100)
     assert (panel.temperature.min, panel.temperature.max, panel.temperature.step) == (0.1, 2.0, 0.1)
     assert panel.temperature.value == 1.0
 
@@ -90,7 +91,7 @@ def test_several_samples_top_k_and_top_p(panel):
      ("seed", "abc", "seed must be a whole number")],
 )
 def test_bad_values_show_a_message_not_a_traceback(panel, field, value, message):
-    setattr(getattr(panel, field), "value", value)
+    getattr(panel, field).value = value
     panel.generate_button.click()
     assert message in panel.message.value
     panel.step_button.click()

@@ -33,19 +33,20 @@ def generate_until_the_end(panel):
 def test_after_eos_the_chart_shows_what_eos_was_drawn_from(panel, generator):
     generate_until_the_end(panel)
     ids = panel.state.token_ids[0]
-    assert generator.idx2token[ids[-1]] == "<EOS>" and panel.chart_ended
+    assert generator.vocab.idx2token[ids[-1]] == "<EOS>" and panel.chart_ended
     expected = SamplingOptions(panel.temperature.value).probs(scores_before_last_word(generator, ids))
     words = dict(panel.chart_words)
     assert "<EOS>" in words
     for word, prob in panel.chart_words:
-        assert prob == pytest.approx(expected[generator.token2idx[word]].item(), abs=1e-5)
+        assert prob == pytest.approx(expected[generator.vocab.token2idx[word]].item(), abs=1e-5)
     assert "ends the text" in panel.text_view.value
 
     # the temperature slider redraws the same position, not the one after <EOS>
     panel.temperature.value = 0.5
     assert panel.chart_ended
     colder = SamplingOptions(0.5).probs(scores_before_last_word(generator, ids))
-    assert dict(panel.chart_words)["<EOS>"] == pytest.approx(colder[generator.token2idx["<EOS>"]].item(), abs=1e-5)
+    eos = generator.vocab.eos_idx
+    assert dict(panel.chart_words)["<EOS>"] == pytest.approx(colder[eos].item(), abs=1e-5)
 
 
 def test_step_to_the_end_shows_the_same_chart(panel, generator):
@@ -56,7 +57,7 @@ def test_step_to_the_end_shows_the_same_chart(panel, generator):
             break
     ids = panel.state.token_ids[0]
     assert panel.state.finished[0] and panel.chart_ended
-    ended_with = generator.idx2token[ids[-1]]  # <EOS>, or <PAD>, which stops a text too
+    ended_with = generator.vocab.idx2token[ids[-1]]  # <EOS>, or <PAD>, which stops a text too
     assert ended_with in dict(panel.chart_words)  # the word that ended the text always has its bar
     expected = SamplingOptions().probs(scores_before_last_word(generator, ids))
     assert panel.chart_words[0][1] == pytest.approx(expected.max().item(), abs=1e-5)
@@ -77,7 +78,7 @@ def test_an_unfinished_text_shows_the_next_word_and_why_it_stopped(panel):
 
 
 def test_pad_is_never_a_candidate_and_unk_is_a_rare_word(panel, generator):
-    pad = generator.token2idx["<PAD>"]
+    pad = generator.vocab.token2idx["<PAD>"]
     panel.max_tokens.value = 30
     shown = set()
     for temperature in (0.5, 2.0):

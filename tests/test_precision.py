@@ -83,7 +83,7 @@ def test_on_a_gpu_auto_is_bfloat16_from_capability_8_and_float16_below(monkeypat
 
 def test_on_a_cpu_auto_is_bfloat16_only_where_it_is_native(monkeypatch):
     for native in (True, False):
-        monkeypatch.setattr(devices, "cpu_supports_bfloat16", lambda: native)
+        monkeypatch.setattr(devices, "cpu_supports_bfloat16", lambda native=native: native)
         assert resolve_precision("auto", "cpu") == (torch.bfloat16 if native else None)
         assert resolve_precision("bfloat16", "cpu") == torch.bfloat16  # asked for: emulated if need be
         assert resolve_precision("float32", "cpu") is None
@@ -98,7 +98,7 @@ def test_on_a_cpu_auto_is_bfloat16_only_where_it_is_native(monkeypatch):
 def test_native_bfloat16_needs_onednn_and_its_bfloat16_kernels(monkeypatch):
     monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
     for supported in (True, False):
-        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: supported)
+        monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda supported=supported: supported)
         assert devices.cpu_supports_bfloat16() is supported
 
 

@@ -8,9 +8,8 @@ import pytest
 import torch
 
 from lstm_tutorial import pretrained_generator, pretrained_model
-from lstm_tutorial.checkpoints import load_checkpoint
+from lstm_tutorial.checkpoints import load_checkpoint, validation_loader
 from lstm_tutorial.config import TrainConfig
-from lstm_tutorial.data import dataloaders_for
 from lstm_tutorial.pretrained import PRETRAINED_MODEL
 from lstm_tutorial.recipes import corpus_fingerprint, load_recipes
 from lstm_tutorial.training import evaluate_loss
@@ -41,9 +40,7 @@ def test_it_records_how_it_was_made(shipped):
 
 def test_its_recorded_validation_loss_is_what_the_shipped_weights_give(shipped):
     model, vocab, checkpoint = shipped
-    config = TrainConfig.from_dict(checkpoint["config"])
-    _, val_loader = dataloaders_for(config, load_recipes(config.data, verbose=False), vocab)
-    loss = evaluate_loss(model, val_loader, "cpu", vocab.pad_idx, dtype=None)
+    loss = evaluate_loss(model, validation_loader(checkpoint), vocab.pad_idx)
     assert loss == pytest.approx(checkpoint["val_loss"], abs=1e-4)
     assert math.exp(loss) < 40  # better than a Kneser-Ney bigram's 59 on this split (benchmarks/quality.py)
 
@@ -53,12 +50,13 @@ def test_it_loads_with_weights_only():
 
 
 def test_pretrained_generator_writes_recipes():
-    generator = pretrained_generator()
+    generator = pretrained_generator("cpu")
     assert generator.device == torch.device("cpu")
     text = generator.sample("recipe for banana bread", max_tokens=30, temperature=0)[0]
     assert text.startswith("recipe for banana bread") and "| preheat oven to 350°f (175°c)." in text
 
 
+@pytest.mark.slow
 def test_the_cli_generates_from_it_without_a_path():
     result = subprocess.run([sys.executable, "-m", "lstm_tutorial", "generate", "recipe for", "--seed", "1",
                              "--max-tokens", "20"], capture_output=True, text=True, env={"OMP_NUM_THREADS": "1"})

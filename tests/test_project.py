@@ -21,7 +21,8 @@ def quickstart_commands() -> list[str]:
 def test_readme_quickstart_has_exactly_two_commands():
     setup_and_run, setup_and_test = quickstart_commands()
     assert "install.py" in setup_and_run and "train --preset quick" in setup_and_run
-    assert "--temperature 0.5 1.0" in setup_and_run
+    # after the quick run's samples, the shipped model's, each block labelled (what a newcomer came for)
+    assert "generate --checkpoint lstm_models/best.pt --checkpoint pretrained" in setup_and_run
     assert "install.py --dev" in setup_and_test and "pytest" in setup_and_test
 
 
@@ -78,3 +79,12 @@ def test_environment_yml_has_the_same_floors_as_pyproject():
         floor = requirement[len(_name(requirement)):].strip()
         assert re.search(rf"^  - {re.escape(conda_name + floor)}\b", dependencies, re.M), (
             f"environment.yml should ask for {conda_name}{floor}, as pyproject.toml does")
+
+
+def test_the_version_is_written_in_one_place():
+    from importlib.metadata import version
+
+    import lstm_tutorial
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dynamic"] == ["version"]
+    assert version("lstm-tutorial") == lstm_tutorial.__version__

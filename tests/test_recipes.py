@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from lstm_tutorial import load_epicurious, load_recipes, tokenize
-from lstm_tutorial.recipes import (
-    CORPORA, corpus_fingerprint, corpus_paths, download_epicurious, recipe_to_text)
+from lstm_tutorial.recipes import CORPORA, corpus_fingerprint, corpus_paths, download_epicurious, recipe_to_text
 
 RECORD = {"title": "Toast", "directions": ["Toast the bread.", "Butter it."], "ingredients": ["2 slices bread"]}
 ROOT = Path(__file__).resolve().parent.parent

@@ -45,7 +45,8 @@ def test_round_trip_of_a_recipe_line():
 
 def test_detokenize_glues_symbols_only_where_they_belong():
     assert detokenize(["cracks", "/", "in", "the", "rest", "°", "of"]) == "cracks / in the rest ° of"
-    assert detokenize(["medium", "-", "high", "heat", "and", "it", "'", "s", "done"]) == "medium-high heat and it's done"
+    tokens = ["medium", "-", "high", "heat", "and", "it", "'", "s", "done"]
+    assert detokenize(tokens) == "medium-high heat and it's done"
 
 
 def test_percent_sticks_to_its_number():

@@ -1,18 +1,29 @@
 import json
 import math
 import re
-import warnings
 
 import pytest
 import torch
 
-from lstm_tutorial import (LSTMLM, PRESETS, TrainConfig, Trainer, Vocab, evaluate, initialize_model, load_recipes,
-                           make_dataloaders, run_training, train, training)
-from lstm_tutorial import checkpoints
+from lstm_tutorial import (
+    LSTMLM,
+    PRESETS,
+    TrainConfig,
+    Trainer,
+    Vocab,
+    checkpoints,
+    evaluate,
+    initialize_model,
+    load_recipes,
+    make_dataloaders,
+    run_training,
+    train,
+    training,
+)
 from lstm_tutorial.checkpoints import export_model, load_checkpoint, save_checkpoint
 from lstm_tutorial.config import RESUMABLE_FIELDS
-from lstm_tutorial.recipes import corpus_fingerprint
 from lstm_tutorial.data import dataloaders_for, make_eval_loader, split_fingerprint
+from lstm_tutorial.recipes import corpus_fingerprint
 from lstm_tutorial.training import evaluate_loss, train_epoch
 
 
