@@ -350,7 +350,8 @@ for name, scores in [("untrained", untrained_logits), ("pretrained", logits)]:
 # One batch is a small sample. The number that describes the model is its loss over the whole
 # **validation split**: the fifth of the recipes (654) it never trained on, rebuilt above from its
 # config exactly as in training. The package's `evaluate_loss` averages the loss over every real target
-# word; `dtype=None` computes in float32, the precision the checkpoint's own `val_loss` was measured in.
+# word, in float32, the precision every validation loss of the package (the checkpoint's own
+# `val_loss` included) is measured in.
 
 # %%
 val_targets = sum(int((y_val != vocab.pad_idx).sum()) for _, y_val in val_loader)

@@ -226,7 +226,8 @@ assert sum(losses[-10:]) / 10 < math.log(len(vocab)) - 2  # more than 2 nats bel
 
 # %% [markdown]
 # The package's `evaluate_loss` computes the same number as `evaluate_plain` a faster way (section
-# 5.12); with `dtype=None` (float32 throughout) it agrees with our loop (checked on 10 batches):
+# 5.12), in float32 as every validation loss of the package, and agrees with our loop (checked on 10
+# batches):
 
 # %%
 some_batches = list(itertools.islice(val_loader, 10))
@@ -490,14 +491,15 @@ for seed in (0, 1):
     print(f"seed {seed}:", trainer.generator.sample(prompt, max_tokens=40, temperature=0.8, seed=seed)[0], "\n")
 
 # %% [markdown]
-# In the run stored here, both models mostly begin as a baked recipe would ("preheat oven to 350°f
-# (175°c)") and drift to other dishes within a sentence or two (chicken, potatoes, garlic): a model of
-# this size trained on 3,271 recipes keeps the kind of recipe in mind only briefly. The difference is
-# in the sentences. The pretrained model's are mostly well-formed instructions ("in a large bowl,
-# whisk together the eggs and rice flour, sugar and water"); the 2-epoch model's break more often
-# ("add it peppers, garlic, and margarine", "add the garlic with the garlic", "a large sheet of the
-# pot"). With the same seed, the same random numbers drive both, so where the two models rank the
-# next words alike they pick the same ones, as in both seed-1 openings.
+# In the run stored here, both models begin as recipes begin ("preheat oven to 350°f (175°c)",
+# "combine all ingredients and mix well") and drift to other dishes within a sentence or two
+# (chicken, garlic and ham in a cookie): a model of this size trained on 3,271 recipes keeps the kind
+# of recipe in mind only briefly. The difference is in the sentences. The pretrained model's are
+# mostly well-formed instructions ("in a large bowl, whisk together the eggs and rice flour, sugar
+# and water"); the 2-epoch model's break more often ("reduce heat to a boil", "but not tender and
+# the rice", "until the middle is achieved"). With the same seed, the same random numbers drive both,
+# so where the two models rank the next words alike they pick the same ones: both seed-1 texts open
+# with "preheat oven to", then part ways.
 
 # %% [markdown]
 # ## 5.12 How the package makes this faster
@@ -671,7 +673,7 @@ assert sum(n for n, _ in counts) == sum(len(sequence) - 1 for sequence in train_
 #
 # <details><summary>Solution</summary>
 #
-# It refuses, with a message naming the field. A resumed run may change only what does not change the
+# It refuses, with a message naming the field and both values. A resumed run may change only what does not change the
 # model's shape, the data or the split (the epochs, patience, learning rate, clipping, precision and
 # the sample settings): the weights in `last.pt` have the shapes of `hidden_dim=128` and would not
 # load, and a different batch size would change the batches, so the run would no longer be the

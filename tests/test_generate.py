@@ -355,3 +355,16 @@ def test_each_text_of_a_batch_has_the_probabilities_of_its_own_words(generator):
         before_each_new_word = options.probs(logits[0, state.prompt_length - 1:])
         expected = before_each_new_word[range(len(new_words)), new_words]
         assert picked_probs == pytest.approx(expected.tolist(), rel=1e-4, abs=1e-6)
+
+
+def test_generation_right_after_a_training_epoch_has_no_dropout(trained):
+    """A training epoch leaves the model in train mode, where dropout is on; generating must not use it."""
+    generator = TextGenerator(trained.model, trained.vocab)
+    trained.model.eval()
+    expected_logits = generator.prefill("recipe for").next_logits.clone()
+    expected_text = generator.sample("recipe for", max_tokens=20, seed=3)
+    for _ in range(3):
+        trained.model.train()  # as train_epoch leaves it
+        torch.testing.assert_close(generator.prefill("recipe for").next_logits, expected_logits, rtol=0, atol=0)
+        trained.model.train()
+        assert generator.sample("recipe for", max_tokens=20, seed=3) == expected_text

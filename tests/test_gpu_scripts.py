@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-pytestmark = pytest.mark.slow  # each runs a script in a subprocess
-
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+pytestmark = [pytest.mark.slow,  # each runs a script in a subprocess
+              pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")]
 
 
 @pytest.mark.parametrize("command", [["scripts/gpu_check.py"], ["benchmarks/benchmark.py", "--device", "cuda"]])

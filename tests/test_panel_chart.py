@@ -49,6 +49,7 @@ def test_after_eos_the_chart_shows_what_eos_was_drawn_from(panel, generator):
     assert dict(panel.chart_words)["<EOS>"] == pytest.approx(colder[eos].item(), abs=1e-5)
 
 
+@pytest.mark.slow  # draws a matplotlib chart for every word: seconds
 def test_step_to_the_end_shows_the_same_chart(panel, generator):
     panel.seed.value = "3"
     for _ in range(500):
