@@ -55,6 +55,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -203,19 +204,35 @@ def benchmark_generation(lengths: list[int], repeats: int, device: str) -> dict[
 
 
 def benchmark_step(steps: int) -> None:
+    """The panel in this process: a Step press, a value of each sampling slider as a drag sends them, and
+    the generator's step alone; on a short text, and a Step on a text of 500 words."""
     from lstm_tutorial.panel import GenerationPanel
     from lstm_tutorial.sampling import SamplingOptions
 
     model, vocab = generation_model()
     generator = TextGenerator(model, vocab)
-    panel = GenerationPanel(generator)
-    panel.prompt.value = "word1 word2"
+    panels = [GenerationPanel(generator) for _ in range(2)]
+    for panel in panels:
+        panel.prompt.value = "word1 word2"
+    panel, long_panel = panels
+    for _ in range(500):
+        long_panel.step()
     state = generator.prefill("word1 word2")
     rng = generator.random_generator(0)
+
+    def drag(slider, values: list) -> Callable[[], None]:
+        """Each call moves ``slider`` to its next value, back and forth over ``values``, as a drag does."""
+        positions = itertools.cycle(values + values[-2:0:-1])
+        return lambda: setattr(slider, "value", next(positions))
+
     runs = {"Step button (word, text and chart)": panel.step,
+            "Step button, text of 500+ words": long_panel.step,
+            "temperature slider, one value": drag(panel.temperature, [i / 10 for i in range(1, 21)]),
+            "top-k slider, one value": drag(panel.top_k, list(range(0, 101))),
+            "top-p slider, one value": drag(panel.top_p, [i / 20 for i in range(1, 21)]),
             "the generator's step alone": lambda: generator.step(state, SamplingOptions(), rng)}
     times = interleaved(runs, steps, warmup=2)
-    print(f"  ms per step (median, fastest-slowest of {steps}):")
+    print(f"  ms per action (median, fastest-slowest of {steps}):")
     for name, measured in times.items():
         print(f"    {name:38s} {spread(measured, 1000):>26s}")
 
@@ -329,7 +346,7 @@ def main() -> None:
     print(f"(a) generation on the {args.device}, book sizes")
     generation = benchmark_generation(args.lengths, args.repeats, args.device)
     if args.device == "cpu":
-        print("(b) the panel's Step, book sizes")
+        print("(b) the panel's Step and sliders, book sizes")
         benchmark_step(args.steps)
     corpus = args.data or "the default corpus"
     print(f"(c) training {args.epochs} epoch{'s' * (args.epochs > 1)} on {corpus}, book sizes")

@@ -25,7 +25,7 @@ from lstm_tutorial.checkpoints import checkpoint_loaders, load_model
 from lstm_tutorial.config import TrainConfig
 from lstm_tutorial.data import make_eval_loader
 from lstm_tutorial.generate import TextGenerator
-from lstm_tutorial.pretrained import PRETRAINED_MODEL
+from lstm_tutorial.pretrained import DEFAULT_PRETRAINED, pretrained_path
 from lstm_tutorial.recipes import load_recipes
 from lstm_tutorial.tokenizer import tokenize
 from lstm_tutorial.training import evaluate_loss
@@ -39,7 +39,7 @@ def lstm_perplexity(model, loader, pad_idx: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint", default=str(PRETRAINED_MODEL))
+    parser.add_argument("--checkpoint", default=str(pretrained_path(DEFAULT_PRETRAINED)))
     parser.add_argument("--heldout", default="heldout", help="recipes not in the corpus (default: the held-out set)")
     parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()

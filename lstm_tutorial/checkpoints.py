@@ -261,7 +261,9 @@ def export_model(source: str | os.PathLike, target: str | os.PathLike, dtype: to
     into float32. ``metadata`` (e.g. the command that trained it) is stored too.
     """
     checkpoint = load_checkpoint(source)
-    weights = {name: tensor.to(dtype) for name, tensor in checkpoint["model_state_dict"].items()}
+    converted: dict[int, torch.Tensor] = {}  # by storage: tied weights (one matrix, two names) stay one tensor
+    weights = {name: converted.setdefault(tensor.untyped_storage().data_ptr(), tensor.to(dtype))
+               for name, tensor in checkpoint["model_state_dict"].items()}
     kept_keys = ("config", "vocab", "epoch", "val_loss", "corpus_fingerprint", "val_split_sha256")
     kept = {key: checkpoint[key] for key in kept_keys if key in checkpoint}
     return save_checkpoint({**kept, "model_state_dict": weights, **metadata}, target)

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_PRESET, PRECISIONS, PRESETS, RESUMABLE_FIELDS, TrainConfig
+from .config import DEFAULT_PRESET, PRESETS, RESUMABLE_FIELDS, TrainConfig
 
 EXIT_BAD_INPUT = 2
 PRETRAINED = "pretrained"  # the word --checkpoint takes for the model shipped in the package
@@ -42,8 +42,8 @@ def _add_config_flags(group) -> None:
         if field.type == "bool":
             group.add_argument(flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
                                help=help_text)
-        elif field.name == "precision":
-            group.add_argument(flag, choices=PRECISIONS, default=argparse.SUPPRESS, help=help_text)
+        elif field.metadata["choices"]:
+            group.add_argument(flag, choices=field.metadata["choices"], default=argparse.SUPPRESS, help=help_text)
         elif field.type.endswith("| None"):
             group.add_argument(flag, type=_number_or_none(kind), default=argparse.SUPPRESS, metavar="N|none",
                                help=help_text)
@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("prompt", nargs="?", default="recipe for", help="start of the text (default: 'recipe for')")
     generate.add_argument("--checkpoint", action="append",
                           help=f"a .pt file written by train, or '{PRETRAINED}' for the model shipped in the package "
-                               f"(the default); give it more than once to compare models")
+                               f"(the default; '{PRETRAINED}:book' for the book's sizes); give it more than once to "
+                               f"compare models")
     generate.add_argument("--max-tokens", type=int, default=100)
     generate.add_argument("--temperature", type=float, nargs="+", default=[1.0],
                           help="one or more temperatures; 0 = greedy (default: 1.0)")
@@ -140,11 +141,13 @@ def _load(checkpoint: str, device: str | None):
     """The model, vocabulary and checkpoint that ``--checkpoint`` names, and a label saying what it is."""
     from .baselines import perplexity_from_loss
     from .checkpoints import load_model
-    from .pretrained import PRETRAINED_MODEL
+    from .pretrained import DEFAULT_PRETRAINED, pretrained_path
 
-    path = PRETRAINED_MODEL if checkpoint == PRETRAINED else Path(checkpoint)
+    shipped = checkpoint == PRETRAINED or checkpoint.startswith(PRETRAINED + ":")
+    name = checkpoint.partition(":")[2] or DEFAULT_PRETRAINED
+    path = pretrained_path(name) if shipped else Path(checkpoint)
     model, vocab, saved = load_model(path, device)
-    what = "the pretrained model shipped in the package" if checkpoint == PRETRAINED else str(path)
+    what = f"the pretrained model '{name}' shipped in the package" if shipped else str(path)
     facts = [f"{saved['epoch']} epoch{'s' if saved['epoch'] != 1 else ''}"] if "epoch" in saved else []
     if saved.get("val_loss") is not None:
         facts.append(f"validation perplexity {perplexity_from_loss(saved['val_loss']):.1f} on its own split")

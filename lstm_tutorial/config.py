@@ -10,11 +10,13 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 PRECISIONS = ("auto", "float32", "bfloat16", "float16")  # TrainConfig.precision; devices.py resolves it
+BATCHINGS = ("recipes", "stream")
+OPTIMIZERS = ("adam", "sgd")
 
 
-def _help(text: str, **kwargs):
-    """A dataclass field whose help text the command line shows next to its flag."""
-    return field(metadata={"help": text}, **kwargs)
+def _help(text: str, choices: tuple[str, ...] | None = None, **kwargs):
+    """A dataclass field whose help text (and choices) the command line shows next to its flag."""
+    return field(metadata={"help": text, "choices": choices}, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -30,38 +32,56 @@ class TrainConfig:
     embedding_dim: int = _help("size of each word vector", default=100)
     hidden_dim: int = _help("size of the LSTM's hidden and cell state", default=128)
     num_layers: int = _help("stacked LSTM layers (the book: 1)", default=1)
-    dropout_rate: float = _help("dropout on the LSTM's output while training", default=0.1)
+    dropout_rate: float = _help("dropout on the LSTM's output (and between its layers) while training", default=0.1)
+    embedding_dropout: float = _help("dropout on the word vectors while training", default=0.0)
+    tie_weights: bool = _help("one matrix for the embedding and the output layer (embedding_dim = hidden_dim)",
+                              default=False)
     # optimisation
-    batch_size: int = _help("recipes per batch", default=32)
+    batching: str = _help("recipes: one recipe a sequence, recipes of similar length batched together; stream: "
+                          "the training recipes joined into batch_size streams cut every bptt tokens, the LSTM "
+                          "state carried from cut to cut", choices=BATCHINGS, default="recipes")
+    bptt: int = _help("tokens per cut of a stream (batching stream)", default=35)
+    batch_size: int = _help("recipes (or streams) per batch", default=32)
     epochs: int = _help("most epochs to train", default=10)
     patience: int | None = _help("stop after this many epochs without a better validation loss (default: never)",
                                  default=None)
-    learning_rate: float = _help("Adam's learning rate", default=1e-3)
+    optimizer: str = _help("adam, or sgd (plain gradient descent)", choices=OPTIMIZERS, default="adam")
+    learning_rate: float = _help("the optimizer's learning rate", default=1e-3)
+    anneal: float | None = _help("divide the learning rate by this after an epoch without a better validation "
+                                 "loss (default: never)", default=None)
     clip_grad_norm: float | None = _help("clip the gradient norm to this (default: no clipping)", default=1.0)
     precision: str = _help("dtype of the matrix products: auto (bfloat16 where the device is fast at it, float16 "
-                           "on older GPUs, else float32), float32, bfloat16 or float16", default="auto")
+                           "on older GPUs, else float32), float32, bfloat16 or float16", choices=PRECISIONS,
+                           default="auto")
     seed: int = _help("random seed: same seed, same split, same run", default=42)
     # the sample printed after every epoch
     sample_prompt: str = _help("prompt of the sample printed after each epoch", default="recipe for")
     sample_tokens: int = _help("words in that sample", default=60)
 
     def __post_init__(self):
-        for name in ("vocab_size", "max_len", "embedding_dim", "hidden_dim", "num_layers", "batch_size", "epochs",
-                     "sample_tokens"):
+        for name in ("vocab_size", "max_len", "embedding_dim", "hidden_dim", "num_layers", "bptt", "batch_size",
+                     "epochs", "sample_tokens"):
             _check_int(name, getattr(self, name), minimum=4 if name == "vocab_size" else 1)
         for name in ("max_recipes", "patience"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), minimum=1)
         _check_range("val_fraction", self.val_fraction, 0, 1, "between 0 and 1 (exclusive)", closed_low=False)
         _check_range("dropout_rate", self.dropout_rate, 0, 1, "in [0, 1)", closed_low=True)
+        _check_range("embedding_dropout", self.embedding_dropout, 0, 1, "in [0, 1)", closed_low=True)
         _check_positive("learning_rate", self.learning_rate)
+        if self.anneal is not None and (not isinstance(self.anneal, (int, float)) or not self.anneal > 1):
+            raise ValueError(f"anneal must be a number > 1 (the learning rate is divided by it), got {self.anneal!r}")
+        if self.tie_weights and self.embedding_dim != self.hidden_dim:
+            raise ValueError(f"tie_weights needs embedding_dim = hidden_dim, got {self.embedding_dim} and "
+                             f"{self.hidden_dim}")
         if self.clip_grad_norm is not None:
             _check_positive("clip_grad_norm", self.clip_grad_norm)
         _check_int("seed", self.seed, minimum=0)
         if not isinstance(self.data, str) or not self.data.strip():
             raise ValueError(f"data must name a corpus or a path, got {self.data!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        for name, allowed in [("precision", PRECISIONS), ("batching", BATCHINGS), ("optimizer", OPTIMIZERS)]:
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,7 +122,7 @@ def _check_range(name: str, value, low: float, high: float, words: str, closed_l
 
 
 # Fields a resumed run may change: they do not change the data, the split or the model's shape.
-RESUMABLE_FIELDS = ("epochs", "patience", "learning_rate", "clip_grad_norm", "precision", "sample_prompt",
+RESUMABLE_FIELDS = ("epochs", "patience", "learning_rate", "anneal", "clip_grad_norm", "precision", "sample_prompt",
                     "sample_tokens")
 
 

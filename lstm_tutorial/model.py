@@ -19,6 +19,10 @@ Hidden = tuple[torch.Tensor, torch.Tensor]  # (h, c), each [num_layers, batch, h
 class LSTMLM(nn.Module):
     """Embedding -> LSTM (``num_layers``, the book uses 1) -> dropout -> linear layer over the vocabulary.
 
+    ``tie_weights`` makes the output layer use the embedding's matrix (one row
+    per word, read in and written out: needs ``embedding_dim == hidden_dim``);
+    ``embedding_dropout`` drops word-vector components while training.
+
     ``forward(x, hidden)`` maps token ids ``[batch, seq]`` to logits
     ``[batch, seq, vocab_size]`` (raw scores for the next word at every
     position) and the LSTM's final state ``(h_n, c_n)``, each
@@ -27,31 +31,39 @@ class LSTMLM(nn.Module):
     """
 
     def __init__(
-        self, vocab_size: int, embedding_dim: int, hidden_dim: int, dropout_rate: float = 0.1, num_layers: int = 1
+        self, vocab_size: int, embedding_dim: int, hidden_dim: int, dropout_rate: float = 0.1, num_layers: int = 1,
+        tie_weights: bool = False, embedding_dropout: float = 0.0,
     ):
         super().__init__()
         for name, value in [("vocab_size", vocab_size), ("embedding_dim", embedding_dim), ("hidden_dim", hidden_dim),
                             ("num_layers", num_layers)]:
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
-        if not 0 <= dropout_rate < 1:
-            raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
+        for name, rate in [("dropout_rate", dropout_rate), ("embedding_dropout", embedding_dropout)]:
+            if not 0 <= rate < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {rate}")
+        if tie_weights and embedding_dim != hidden_dim:
+            raise ValueError(f"tie_weights needs embedding_dim = hidden_dim, got {embedding_dim} and {hidden_dim}")
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
         # Between stacked layers nn.LSTM applies the same dropout; with one layer it has none.
         self.lstm = nn.LSTM(embedding_dim, hidden_dim, num_layers, batch_first=True,
                             dropout=dropout_rate if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout_rate)
         self.fc = nn.Linear(hidden_dim, vocab_size)
+        if tie_weights:
+            self.fc.weight = self.embedding.weight
         self._fc_weight_t: tuple[tuple[int, int], torch.Tensor] | None = None
 
     @classmethod
     def from_config(cls, config: TrainConfig, vocab_size: int) -> LSTMLM:
         """The model a :class:`TrainConfig` describes, for a vocabulary of ``vocab_size`` words."""
-        return cls(vocab_size, config.embedding_dim, config.hidden_dim, config.dropout_rate, config.num_layers)
+        return cls(vocab_size, config.embedding_dim, config.hidden_dim, config.dropout_rate, config.num_layers,
+                   config.tie_weights, config.embedding_dropout)
 
     def features(self, x: torch.Tensor, hidden: Hidden | None = None) -> tuple[torch.Tensor, Hidden]:
         """Everything before the output layer: ``[batch, seq, hidden_dim]`` and the final state."""
-        embedded = self.embedding(x)  # [batch, seq, embedding_dim]
+        embedded = self.embedding_dropout(self.embedding(x))  # [batch, seq, embedding_dim]
         output, hidden = self.lstm(embedded, hidden)  # output: [batch, seq, hidden_dim]
         return self.dropout(output), hidden  # dropout is active in model.train() only
 
@@ -61,9 +73,11 @@ class LSTMLM(nn.Module):
         return logits, hidden
 
     def loss_sum(
-        self, x: torch.Tensor, y: torch.Tensor, pad_idx: int = 0, dtype: torch.dtype | None = None
-    ) -> tuple[torch.Tensor, int]:
-        """Summed cross-entropy of the next-word predictions for ``x`` against ``y``, and the number of targets.
+        self, x: torch.Tensor, y: torch.Tensor, pad_idx: int = 0, dtype: torch.dtype | None = None,
+        hidden: Hidden | None = None,
+    ) -> tuple[torch.Tensor, int, Hidden]:
+        """Summed cross-entropy of the next-word predictions for ``x`` against ``y``, the number of targets,
+        and the LSTM's state after ``x``.
 
         The blog post's ``criterion(model(x)[0].view(-1, V), y.view(-1))`` with
         ``ignore_index=pad_idx``, times the number of real targets: the same
@@ -71,19 +85,20 @@ class LSTMLM(nn.Module):
         only for real (non-padding) targets, a chunk of rows at a time
         (:class:`ChunkedCrossEntropy`). ``dtype`` is the matrix products'
         precision (None: float32); the loss is float32 either way.
-        ``x`` and ``y`` move to the model's device.
+        ``x`` and ``y`` move to the model's device; ``hidden`` is the state to
+        start from (None: zeros), as when a stream is cut into pieces.
         """
         x = x.to(self.device, non_blocking=True)
         y = y.to(self.device, non_blocking=True)
         with autocast(self.device, dtype):
-            features, _ = self.features(x)
+            features, hidden = self.features(x, hidden)
         targets = y.reshape(-1)
         real = targets != pad_idx
         features = features.reshape(-1, features.size(-1))[real]  # [real targets, hidden_dim]
         targets = targets[real]
         loss = ChunkedCrossEntropy.apply(features, self.fc.weight, self.fc.bias, targets, dtype,
                                          loss_chunk_rows(self.device), torch.is_grad_enabled())
-        return loss, len(targets)
+        return loss, len(targets), hidden
 
     def step(self, token_ids: torch.Tensor, hidden: Hidden) -> tuple[torch.Tensor, Hidden]:
         """One token per row ``[rows]`` from the carried state: next-word logits ``[rows, vocab]`` and the new state.

@@ -2,7 +2,13 @@
 
 The panel shows what the model does at each step: the text so far, each
 generated word shaded by the probability it had when it was picked, and a bar
-chart of the most likely next words, redrawn as you move the temperature.
+chart of the most likely next words, redrawn as you move the temperature,
+top-k or top-p. Step adds one word; Play adds one every "ms per word" and the
+chart follows every word.
+
+The chart is HTML (a ``<div>`` per bar), not a picture: redrawing it takes well
+under a millisecond, so it keeps up with a slider while it is dragged, and every
+word, in Hangul or any other script, is written in the browser's own fonts.
 
 Every probability it shows is the one the word is drawn with: after
 temperature, top-k and top-p (top-p renormalises over the words it keeps, so
@@ -10,25 +16,24 @@ a word that was the only one left reads p = 1.000). The chart leaves out
 ``<PAD>``: it is padding, never a next word in training (the loss ignores it),
 so the model gives it next to nothing. It keeps ``<UNK>``, labelled
 "(rare word)": a model whose vocabulary misses some words of its corpus
-predicts "some rare word" often, and the generator can draw it. A word in
-Hangul is drawn with a font that has it where matplotlib knows one (in Colab:
-``!apt-get install -y fonts-nanum``, then
-``matplotlib.font_manager.fontManager.addfont("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")``),
-else labelled "(Korean word)" instead of empty boxes. Once a text
+predicts "some rare word" often, and the generator can draw it. Once a text
 has ended (``<EOS>`` was drawn), the model has nothing left to predict, so the
 chart shows the distribution ``<EOS>`` was drawn from, with its bar in red.
+
+Play's counter is the number of words drawn. It stops when the text ends at
+``<EOS>`` or has Max tokens new words; pressing it again then starts a new
+text from the prompt, drawn with the seed (so the same text again, unless the
+seed is empty or changed). Its stop button (■) also goes back to the prompt.
 Only standard widgets are used, so it runs on ipywidgets 7 (Colab) and 8.
 """
 
 from __future__ import annotations
 
 import html
-import io
-import re
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import torch
-from matplotlib.figure import Figure
 
 from .generate import GenerationState, TextGenerator
 from .sampling import SamplingOptions
@@ -38,38 +43,11 @@ CHART_WORDS = 10
 P_MEANING = "after temperature, top-k and top-p"  # what every p the panel shows is
 CHART_LABELS = {UNK: "<UNK> (rare word)"}  # how the chart names a token, where not by itself
 BAR_COLOUR, END_COLOUR = "#ff8c00", "#b00020"
-HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
-HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Noto Sans CJK JP",
-                "Malgun Gothic", "Apple SD Gothic Neo", "AppleGothic")
+BAR_PX = 190  # the length of a bar of p = 1
+PLAY_MS = 300  # Play's default speed, in ms per word
 
-
-# (id of matplotlib's font list, its length) -> the answer of _hangul_font for that list
-_hangul_font_cache: dict[tuple[int, int], str | None] = {}
-
-
-def _hangul_font() -> str | None:
-    """The first font matplotlib knows that has Hangul, or None.
-
-    The answer is remembered until matplotlib's font list changes: ``fontManager.addfont``
-    (how Colab users add NanumGothic) makes it longer, and a rebuilt font manager has a new list.
-    """
-    from matplotlib import font_manager
-
-    fonts = font_manager.fontManager.ttflist
-    key = (id(fonts), len(fonts))
-    if key not in _hangul_font_cache:
-        known = sorted({font.name for font in fonts})
-        preferred = [name for name in HANGUL_FONTS if name in known]
-        found = (preferred or [name for name in known if "CJK" in name or "Nanum" in name] or [None])[0]
-        _hangul_font_cache.clear()
-        _hangul_font_cache[key] = found
-    return _hangul_font_cache[key]
-
-
-def _chart_label(word: str) -> str:
-    """How the chart names a token: ``<UNK>`` as a rare word, Hangul only where a font has it."""
-    label = CHART_LABELS.get(word, word)
-    return "(Korean word)" if HANGUL.search(label) and _hangul_font() is None else label
+SMALL_GREY = "font-size: 80%; color: #555; line-height: 1.4"
+WORD_STYLE = "border-radius: 3px; padding: 0 2px"
 
 
 def _seed_value(text: str) -> int | None:
@@ -82,21 +60,63 @@ def _seed_value(text: str) -> int | None:
         raise ValueError(f"seed must be a whole number or empty (random), got {text!r}") from None
 
 
-class GenerationPanel(widgets.VBox):
-    """Prompt, sliders, Generate and Step buttons, shaded text and a next-word chart.
+def chart_label(token: str) -> str:
+    """How the chart names a token: ``<UNK>`` as a rare word, every other token as itself."""
+    return CHART_LABELS.get(token, token)
 
-    Every control is an attribute (``panel.temperature``, ``panel.generate_button``...)
-    so code and tests can drive it like a learner would.
+
+def bar_html(token: str, prob: float, colour: str = BAR_COLOUR) -> str:
+    """One row of the chart: the token's label, a bar as long as its p, and p."""
+    label = html.escape(chart_label(token))
+    return (f'<div class="lstm-bar" style="display: flex; align-items: center; height: 21px">'
+            f'<span class="lstm-bar-word" title="{label}" style="width: 130px; padding-right: 6px; '
+            f'text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap">{label}</span>'
+            f'<span style="width: {BAR_PX * min(prob, 1.0):.1f}px; height: 15px; background: {colour}"></span>'
+            f'<span class="lstm-bar-p" style="padding-left: 4px; font-size: 85%">{prob:.3f}</span></div>')
+
+
+def chart_html(title: str, settings: str, words: list[tuple[str, float]], end_token: str | None = None) -> str:
+    """The next-word chart: a title, a bar per ``(token, p)``, most likely first, and the p axis.
+
+    ``end_token``'s bar, if any, is drawn in red: the word that ended the text.
+    """
+    bars = "".join(bar_html(token, prob, END_COLOUR if token == end_token else BAR_COLOUR)
+                   for token, prob in words)
+    ticks = "".join(f'<span style="position: absolute; left: {BAR_PX * x - 8:.0f}px">{x:g}</span>'
+                    for x in (0, 0.5, 1))
+    axis = (f'<div style="margin-left: 136px; width: {BAR_PX}px; border-top: 1px solid #888; position: relative; '
+            f'height: 1.3em; {SMALL_GREY}">{ticks}</div>'
+            f'<div style="text-align: center; {SMALL_GREY}">p {P_MEANING}</div>')
+    return (f'<div style="width: 380px; font-family: sans-serif; font-size: 13px">'
+            f'<div class="lstm-chart-title" style="text-align: center; font-weight: bold">'
+            f'{html.escape(title, quote=False)}</div>'
+            f'<div style="text-align: center; margin-bottom: 4px; {SMALL_GREY}">'
+            f'({html.escape(settings, quote=False)})</div>'
+            f'{bars}{axis}</div>')
+
+
+def word_html(token: str, prob: float) -> str:
+    """A generated word on a background as dark as its probability, which its hover text gives."""
+    return (f'<span title="p = {prob:.3f} ({P_MEANING})" style="background: rgba(255, 140, 0, '
+            f'{0.12 + 0.78 * prob:.2f}); {WORD_STYLE}">{html.escape(token)}</span>')
+
+
+class GenerationPanel(widgets.VBox):
+    """Prompt, sliders, Generate, Step and Play, shaded text and a next-word chart.
+
+    Every control is an attribute (``panel.temperature``, ``panel.generate_button``,
+    ``panel.play``...) so code and tests can drive it like a learner would.
     """
 
     def __init__(self, text_generator: TextGenerator):
         self.text_generator = text_generator
         self.state: GenerationState | None = None
-        self.step_rng = None  # the random generator the Step button draws with
+        self.step_rng = None  # the random generator Step and Play draw with
         self.chart_words: list[tuple[str, float]] = []  # what the chart shows, most likely first
         self.chart_ended = False  # whether the chart shows the distribution the first text's end was drawn from
         self._end_logits: torch.Tensor | None = None  # the scores the first text's <EOS> was drawn from
-        self._max_tokens: int | None = None  # Generate's limit for the texts shown (None: Step)
+        self._max_tokens: int | None = None  # the limit the status line names (None: Step, which has none)
+        self._moving_play = False  # True while the panel itself moves Play's counter: not a tick
 
         style = {"description_width": "110px"}
         layout = widgets.Layout(width="420px")
@@ -105,32 +125,37 @@ class GenerationPanel(widgets.VBox):
                                             layout=layout, continuous_update=False)
         self.temperature = widgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1, description="Temperature:",
                                                readout_format=".1f", style=style, layout=layout)
-        self.top_k = widgets.IntSlider(0, min=0, max=100, description="Top-k (0=off):", style=style, layout=layout,
-                                       continuous_update=False)
+        self.top_k = widgets.IntSlider(0, min=0, max=100, description="Top-k (0=off):", style=style, layout=layout)
         self.top_p = widgets.FloatSlider(1.0, min=0.0, max=1.0, step=0.05, description="Top-p:",
-                                         readout_format=".2f", style=style, layout=layout, continuous_update=False)
+                                         readout_format=".2f", style=style, layout=layout)
         self.seed = widgets.Text(value="42", placeholder="empty = random", description="Seed:", style=style,
                                  layout=layout)
         self.num_samples = widgets.IntSlider(1, min=1, max=5, description="Samples:", style=style, layout=layout,
                                              continuous_update=False)
+        self.speed = widgets.IntSlider(PLAY_MS, min=50, max=1000, step=50, description="Play, ms/word:",
+                                       style=style, layout=layout)
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="play",
                                               tooltip="Write texts from the prompt until <EOS> or Max tokens")
         self.step_button = widgets.Button(description="Step", icon="forward", tooltip="Add one word")
+        self.play = widgets.Play(0, min=0, max=self.max_tokens.value, interval=PLAY_MS, show_repeat=False)
+        widgets.link((self.speed, "value"), (self.play, "interval"))
         self.message = widgets.HTML()
         self.text_view = widgets.HTML()
-        self.chart = widgets.Image(format="png")
+        self.chart = widgets.HTML()
         self.text_view.add_class("lstm-generated-text")
         self.message.add_class("lstm-message")
         self.chart.add_class("lstm-chart")
 
         self.generate_button.on_click(lambda _: self._guarded(self.generate))
         self.step_button.on_click(lambda _: self._guarded(self.step))
+        self.play.observe(self._on_play_value, names="value")
+        self.max_tokens.observe(lambda _: self._move_play(), names="value")
         for control in (self.temperature, self.top_k, self.top_p):
             control.observe(lambda _: self._guarded(self.redraw_chart), names="value")
 
         controls = widgets.VBox([self.prompt, self.max_tokens, self.temperature, self.top_k, self.top_p,
-                                 self.seed, self.num_samples,
-                                 widgets.HBox([self.generate_button, self.step_button])])
+                                 self.seed, self.num_samples, self.speed,
+                                 widgets.HBox([self.generate_button, self.step_button, self.play])])
         super().__init__([widgets.HTML("<h3>Interactive text generation</h3>"),
                           widgets.HBox([controls, self.chart]), self.message, self.text_view])
 
@@ -142,13 +167,18 @@ class GenerationPanel(widgets.VBox):
             top_p=self.top_p.value if self.top_p.value < 1 else None,
         )
 
-    def _guarded(self, action) -> None:
-        """Run a button/slider action; show a ValueError in the panel instead of a traceback."""
+    def _guarded(self, action: Callable[[], None]) -> bool:
+        """Run a button/slider action; show a ValueError in the panel instead of a traceback.
+
+        Returns whether the action ran without one.
+        """
         try:
             self.message.value = ""
             action()
+            return True
         except ValueError as error:
             self.message.value = f'<span style="color:#b00020">&#9888; {html.escape(str(error))}</span>'
+            return False
 
     # --- actions
     def generate(self) -> None:
@@ -170,27 +200,20 @@ class GenerationPanel(widgets.VBox):
         self.text_generator.complete(state, self.max_tokens.value, self._options(), rng, on_step=remember)
         self.state, self._end_logits, self._max_tokens = state, (end_logits or [None])[0], self.max_tokens.value
         self.step_rng = rng  # Step goes on drawing from the seeded generator, where Generate left it
-        self._show_texts()
-        self.redraw_chart()
+        self._show()
+        self._move_play()
 
     def step(self) -> None:
         """Add one word to the current text (starting from the prompt if there is none)."""
-        seed = _seed_value(self.seed.value)
-        prompt_ids = self.text_generator.encode_prompt(self.prompt.value)
-        if self.state is None or self.state.token_ids[0][: self.state.prompt_length] != prompt_ids:
-            self.state = self.text_generator.prefill(self.prompt.value)  # a new prompt: start over
-            self.step_rng = self.text_generator.random_generator(seed)
-            self._end_logits = None
-        self._max_tokens = None  # Step goes on past Generate's limit
-        if self.state.finished[0]:
-            self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or change the prompt."
-            return
-        scores_before = self.state.next_logits[0]
-        self.text_generator.step(self.state, self._options(), self.step_rng)
-        if self.state.finished[0]:
-            self._end_logits = scores_before
-        self._show_texts()
-        self.redraw_chart()
+        self._max_tokens = None  # Step goes on past Max tokens
+        self._add_word()
+        self._move_play()
+
+    def start_again(self) -> None:
+        """Start a new text from the prompt, drawn with the seed: what Play does after the end."""
+        self._new_text(_seed_value(self.seed.value))
+        self._max_tokens = self.max_tokens.value
+        self._show()
 
     def redraw_chart(self) -> None:
         """Bar chart of the most likely next words under the current sampling options.
@@ -201,19 +224,85 @@ class GenerationPanel(widgets.VBox):
             return
         self.chart_ended = self.state.finished[0] and self._end_logits is not None
         logits = self._end_logits if self.chart_ended else self.state.next_logits[0]
-        probs = self._options().probs(logits)
+        options = self._options()
+        probs = options.probs(logits)
         ranked = probs.clone()
         ranked[self.text_generator.vocab.token2idx[PAD]] = -1.0  # never shown as a candidate
         ids = ranked.topk(min(CHART_WORDS, len(ranked) - 1)).indices.tolist()
         if self.chart_ended and self.state.token_ids[0][-1] not in ids:
             ids[-1] = self.state.token_ids[0][-1]  # the word that ended the text keeps its bar
-        self.chart_words = [(self.text_generator.vocab.idx2token[i], probs[i].item()) for i in ids]
-        self.chart.value = self._chart_png()
+        token = self.text_generator.vocab.idx2token
+        self.chart_words = [(token[i], p) for i, p in zip(ids, probs[ids].tolist())]
+        text = self.state.token_ids[0]
+        last = token[text[-1]]
+        settings = (f"T = {options.temperature:.1f}, top-k {options.top_k or 'off'}, "
+                    f"top-p {'off' if options.top_p is None else f'{options.top_p:.2f}'}")
+        if self.chart_ended:
+            title, settings = (f"Text ended: '{last}' was drawn after '{chart_label(token[text[-2]])}'",
+                               f"from these words, {settings}")
+        else:
+            title = f"Next word after '{chart_label(last)}'"
+        self.chart.value = chart_html(title, settings, self.chart_words, last if self.chart_ended else None)
+
+    # --- Step and Play
+    def _new_text(self, seed: int | None) -> None:
+        self.state = self.text_generator.prefill(self.prompt.value)
+        self.step_rng = self.text_generator.random_generator(seed)
+        self._end_logits = None
+
+    def _add_word(self) -> None:
+        """One word more for the current text, or for a new one if the prompt has changed."""
+        seed = _seed_value(self.seed.value)
+        prompt_ids = self.text_generator.encode_prompt(self.prompt.value)
+        if self.state is None or self.state.token_ids[0][: self.state.prompt_length] != prompt_ids:
+            self._new_text(seed)
+        if self.state.finished[0]:
+            self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or change the prompt."
+            return
+        scores_before = self.state.next_logits[0]
+        self.text_generator.step(self.state, self._options(), self.step_rng)
+        if self.state.finished[0]:
+            self._end_logits = scores_before
+        self._show()
+
+    def _play_tick(self) -> None:
+        """Play's counter went up: one word more, as Step adds it, unless the text has stopped."""
+        self._max_tokens = self.max_tokens.value
+        if not self._stopped():
+            self._add_word()
+        self._move_play()
+
+    def _stopped(self) -> bool:
+        """Whether the first text has ended or has Max tokens new words (with none, it has not)."""
+        return self.state is not None and (self.state.finished[0] or self.state.steps >= self.max_tokens.value)
+
+    def _on_play_value(self, change: dict) -> None:
+        if self._moving_play:
+            return
+        # The front end puts the counter back to 0 when Play is pressed at the end, or stop (■) is.
+        action = self.start_again if change["new"] == self.play.min else self._play_tick
+        if not self._guarded(action):
+            self._move_play(stop=True)
+
+    def _move_play(self, stop: bool = False) -> None:
+        """Set Play's counter to the words drawn, or to its max once the text has stopped (or ``stop``):
+        a Play that would pass its max stops, on ipywidgets 7 and 8 alike."""
+        self._moving_play = True
+        try:
+            self.play.max = self.max_tokens.value
+            stop = stop or self._stopped()
+            self.play.value = self.play.max if stop else self.state.steps if self.state else 0
+        finally:
+            self._moving_play = False
 
     # --- rendering
+    def _show(self) -> None:
+        self._show_texts()
+        self.redraw_chart()
+
     def _show_texts(self) -> None:
         rows = range(len(self.state.token_ids))
-        legend = ('<div style="font-size: 80%; color: #555; line-height: 1.4; margin-top: 2px">'
+        legend = (f'<div style="{SMALL_GREY}; margin-top: 2px">'
                   f'Shading and hover (p): the probability each word had '
                   f'when it was drawn, {P_MEANING}. Top-p renormalises over the words it keeps, so a word that '
                   f'was the only one left reads p = 1.000.</div>')
@@ -224,11 +313,7 @@ class GenerationPanel(widgets.VBox):
         ids = state.token_ids[row]
         tokens = [self.text_generator.vocab.idx2token[idx] for idx in ids]
         prompt = html.escape(self.text_generator.text(ids[: state.prompt_length]))
-        spans = []
-        for token, prob in zip(tokens[state.prompt_length :], state.picked_probs[row]):
-            alpha = 0.12 + 0.78 * prob
-            spans.append(f'<span title="p = {prob:.3f} ({P_MEANING})" style="background: rgba(255, 140, 0, '
-                         f'{alpha:.2f}); border-radius: 3px; padding: 0 2px">{html.escape(token)}</span>')
+        words = " ".join(map(word_html, tokens[state.prompt_length :], state.picked_probs[row]))
         drawn = len(state.picked_probs[row])
         if state.finished[row]:
             status = f"{drawn} tokens drawn; the last, {html.escape(tokens[-1])}, ends the text."
@@ -236,40 +321,9 @@ class GenerationPanel(widgets.VBox):
             status = f"{drawn} tokens drawn: stopped at Max tokens, before any &lt;EOS&gt;."
         else:
             status = f"{drawn} tokens drawn so far."
-        return (f'<div style="line-height: 1.9; font-family: sans-serif"><b>{prompt}</b> {" ".join(spans)}</div>'
-                f'<div style="font-size: 80%; color: #555; line-height: 1.4; margin-top: 2px">{status} '
+        return (f'<div style="line-height: 1.9; font-family: sans-serif"><b>{prompt}</b> {words}</div>'
+                f'<div style="{SMALL_GREY}; margin-top: 2px">{status} '
                 f'Readable: {html.escape(self.text_generator.text(ids))}</div>')
-
-    def _chart_png(self) -> bytes:
-        words = [_chart_label(word) for word, _ in self.chart_words][::-1]
-        probs = [prob for _, prob in self.chart_words][::-1]
-        ids = self.state.token_ids[0]
-        end = self.text_generator.vocab.idx2token[ids[-1]] if self.chart_ended else None
-        colours = [END_COLOUR if word == end else BAR_COLOUR for word, _ in self.chart_words][::-1]
-        hangul_font = _hangul_font()
-        fonts = {"fontfamily": ["DejaVu Sans", hangul_font]} if hangul_font else {}
-        figure = Figure(figsize=(4.2, 3.4), dpi=90)
-        axes = figure.add_subplot()
-        axes.barh(range(len(words)), probs, color=colours)
-        axes.set_yticks(range(len(words)), words, **fonts)
-        for y, prob in enumerate(probs):
-            axes.text(min(prob, 1.0) + 0.01, y, f"{prob:.2f}", va="center", fontsize=8)
-        axes.set_xlim(0, 1.12)
-        axes.set_xlabel(f"p {P_MEANING}", fontsize=9)
-        options = self._options()
-        settings = f"T = {options.temperature:.1f}, top-k {options.top_k or 'off'}, " \
-                   f"top-p {'off' if options.top_p is None else f'{options.top_p:.2f}'}"
-        if self.chart_ended:
-            previous = _chart_label(self.text_generator.vocab.idx2token[ids[-2]])
-            title = f"Text ended: '{end}' was drawn after '{previous}'\nfrom these words ({settings})"
-        else:
-            last = _chart_label(self.text_generator.vocab.idx2token[ids[-1]])
-            title = f"Next word after '{last}'\n({settings})"
-        axes.set_title(title, fontsize=9, **fonts)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
 
 
 def generation_panel(text_generator: TextGenerator) -> GenerationPanel:

@@ -26,27 +26,31 @@ from .config import DEFAULT_PRESET, PRESETS, TrainConfig, config_for_resume
 from .data import dataloaders_for
 from .devices import describe_precision, resolve_device, resolve_precision
 from .generate import TextGenerator
-from .model import LSTMLM
+from .model import LSTMLM, Hidden
 from .recipes import corpus_fingerprint, load_recipes
 from .vocab import Vocab
 
 
 # --- one batch, one epoch, evaluation --------------------------------------------------------------
 def forward_backward(model: LSTMLM, x: torch.Tensor, y: torch.Tensor, pad_idx: int, dtype: torch.dtype | None = None,
-                     scaler: torch.amp.GradScaler | None = None) -> tuple[float, int]:
+                     scaler: torch.amp.GradScaler | None = None, hidden: Hidden | None = None,
+                     ) -> tuple[float, int, Hidden]:
     """The blog post's ``loss = criterion(model(x)[0].view(-1, V), y.view(-1)); loss.backward()``.
 
-    Returns the mean loss over the real (non-padding) targets and their number.
-    With float16, ``scaler`` scales the loss up before the backward pass, so
-    that small gradients do not round to zero; the gradients stay scaled until
+    Returns the mean loss over the real (non-padding) targets, their number,
+    and the LSTM's state after ``x`` (detached: the next piece of a stream
+    starts from its values, but backpropagation stops here). With float16,
+    ``scaler`` scales the loss up before the backward pass, so that small
+    gradients do not round to zero; the gradients stay scaled until
     ``scaler.unscale_``.
     """
-    loss_sum, n_targets = model.loss_sum(x, y, pad_idx, dtype)
+    loss_sum, n_targets, hidden = model.loss_sum(x, y, pad_idx, dtype, hidden)
+    hidden = tuple(h.detach() for h in hidden)
     if n_targets == 0:
-        return 0.0, 0
+        return 0.0, 0, hidden
     loss = loss_sum / n_targets
     (scaler.scale(loss) if scaler is not None else loss).backward()
-    return loss.item(), n_targets
+    return loss.item(), n_targets, hidden
 
 
 def train_epoch(
@@ -59,14 +63,22 @@ def train_epoch(
     scaler: torch.amp.GradScaler | None = None,
     progress: bool = True,
     description: str = "training",
+    carry_state: bool = False,
 ) -> float:
-    """Train one pass over ``loader`` on the model's device; return the mean loss per target word."""
+    """Train one pass over ``loader`` on the model's device; return the mean loss per target word.
+
+    With ``carry_state`` (a stream cut into pieces) each batch starts from the
+    LSTM state the previous one ended with; otherwise from zeros.
+    """
     model.train()
     total_loss, total_tokens = 0.0, 0
+    hidden = None
     progress_bar = tqdm(loader, desc=description, disable=not progress, leave=False)
     for x, y in progress_bar:
         optimizer.zero_grad(set_to_none=True)
-        loss, n_tokens = forward_backward(model, x, y, pad_idx, dtype, scaler)
+        loss, n_tokens, hidden = forward_backward(model, x, y, pad_idx, dtype, scaler, hidden)
+        if not carry_state:
+            hidden = None
         if scaler is not None:
             scaler.unscale_(optimizer)  # clip the true gradients; step skips the update if any is inf or NaN
         if clip_grad_norm:
@@ -88,10 +100,17 @@ def evaluate_loss(model: LSTMLM, loader, pad_idx: int = 0) -> float:
     model.eval()
     total_loss, total_tokens = 0.0, 0
     for x, y in loader:
-        loss_sum, n_tokens = model.loss_sum(x, y, pad_idx)
+        loss_sum, n_tokens, _ = model.loss_sum(x, y, pad_idx)
         total_loss += loss_sum.item()
         total_tokens += n_tokens
     return total_loss / max(total_tokens, 1)
+
+
+def make_optimizer(model: LSTMLM, config: TrainConfig) -> torch.optim.Optimizer:
+    """The optimizer ``config.optimizer`` names, at ``config.learning_rate``."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=config.learning_rate)
+    return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
 
 
 # --- the Trainer -----------------------------------------------------------------------------------
@@ -154,8 +173,7 @@ class Trainer:
         vocab = vocab or Vocab.build(texts, config.vocab_size)
         train_loader, val_loader = dataloaders_for(config, texts, vocab)
         model = LSTMLM.from_config(config, len(vocab)).to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-        return cls(model, optimizer, vocab, train_loader, val_loader, config, out_dir, progress,
+        return cls(model, make_optimizer(model, config), vocab, train_loader, val_loader, config, out_dir, progress,
                    corpus_fingerprint(texts))
 
     @classmethod
@@ -192,7 +210,8 @@ class Trainer:
         the GPU when there is one, else the CPU.
         """
         checkpoint = checkpoints.load_checkpoint(checkpoint_path)
-        config = config_for_resume(TrainConfig.from_dict(checkpoint["config"]), requested)
+        saved = TrainConfig.from_dict(checkpoint["config"])
+        config = config_for_resume(saved, requested)
         if texts is None:
             texts = load_recipes(config.data, config.include_ingredients)
         out_dir = out_dir if out_dir is not None else Path(checkpoint_path).parent
@@ -201,19 +220,22 @@ class Trainer:
             raise ValueError(f"{checkpoint_path} was trained on other recipes than the ones given to resume it")
         trainer.history, trainer.best_val_loss = checkpoints.restore_training(
             checkpoint, trainer.model, trainer.optimizer, trainer.scaler, str(checkpoint_path))
-        for group in trainer.optimizer.param_groups:
-            group["lr"] = config.learning_rate
+        if config.learning_rate != saved.learning_rate:  # else the optimizer's own, annealed or not
+            for group in trainer.optimizer.param_groups:
+                group["lr"] = config.learning_rate
         print(f"Resumed from {checkpoint_path} after epoch {trainer.epoch}")
         return trainer
 
     def run_epoch(self) -> dict:
         """Train and validate one epoch; print a summary and a sample; save checkpoints."""
-        if hasattr(self.train_loader.batch_sampler, "set_epoch"):  # loaders from make_dataloaders
-            self.train_loader.batch_sampler.set_epoch(self.epoch)
+        batches = getattr(self.train_loader, "batch_sampler", self.train_loader)
+        if hasattr(batches, "set_epoch"):  # loaders from make_dataloaders: a new order each epoch
+            batches.set_epoch(self.epoch)
+        learning_rate = self.optimizer.param_groups[0]["lr"]
         start = time.perf_counter()
         train_loss = train_epoch(
             self.model, self.train_loader, self.optimizer, self.vocab.pad_idx, self.config.clip_grad_norm,
-            self.dtype, self.scaler, self.progress, f"Epoch {self.epoch + 1}",
+            self.dtype, self.scaler, self.progress, f"Epoch {self.epoch + 1}", self.config.batching == "stream",
         )
         train_seconds = time.perf_counter() - start
         val_loss = evaluate_loss(self.model, self.val_loader, self.vocab.pad_idx)
@@ -230,6 +252,7 @@ class Trainer:
             "val_perplexity": perplexity_from_loss(val_loss),
             "seconds": seconds,
             "tokens_per_second": self.train_tokens / train_seconds,
+            "learning_rate": learning_rate,
             "sample": sample,
         }
         self.history.append(record)
@@ -240,6 +263,9 @@ class Trainer:
         )
         is_best = val_loss < self.best_val_loss
         self.best_val_loss = min(self.best_val_loss, val_loss)
+        if not is_best and self.config.anneal:
+            for group in self.optimizer.param_groups:
+                group["lr"] /= self.config.anneal
         if self.out_dir is not None:
             self.save_checkpoints(is_best)
         return record

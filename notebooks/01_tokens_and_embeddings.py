@@ -120,7 +120,7 @@ print(vocab.idx2token[:16])
 print({word: vocab.token2idx[word] for word in ["<PAD>", "<UNK>", "<EOS>", "recipe", "for", "onion"]})
 assert all(vocab.token2idx[token] == idx for idx, token in enumerate(vocab.idx2token))
 
-model, pretrained_vocab, checkpoint = pretrained_model("cpu")  # the model that ships with the package
+model, pretrained_vocab, checkpoint = pretrained_model("book", "cpu")  # the model that ships with the package
 assert pretrained_vocab.idx2token == vocab.idx2token
 print("the same as the pretrained model's vocabulary:", pretrained_vocab.idx2token == vocab.idx2token)
 

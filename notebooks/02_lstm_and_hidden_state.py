@@ -43,7 +43,7 @@ from torch import nn
 import lstm_tutorial
 from lstm_tutorial import TextGenerator, load_recipes, pretrained_model
 
-model, vocab, checkpoint = pretrained_model("cpu")
+model, vocab, checkpoint = pretrained_model("book", "cpu")
 texts = load_recipes(verbose=False)  # the corpus the model was trained on
 heldout = load_recipes("heldout", verbose=False)  # 177 real recipes it has never seen
 print(model)

@@ -37,10 +37,8 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 # machine; nothing is trained here.
 
 # %%
-import json
 import math
 from collections import Counter
-from importlib import resources
 
 import matplotlib.pyplot as plt
 from torch import nn
@@ -48,9 +46,10 @@ from torch import nn
 from lstm_tutorial import LSTMLM, TrainConfig, load_recipes, pretrained_model
 from lstm_tutorial.checkpoints import checkpoint_loaders
 from lstm_tutorial.data import pad_batch
+from lstm_tutorial.pretrained import pretrained_history
 from lstm_tutorial.training import evaluate_loss
 
-model, vocab, checkpoint = pretrained_model("cpu")  # eval mode: no dropout
+model, vocab, checkpoint = pretrained_model("book", "cpu")  # eval mode: no dropout
 config = TrainConfig.from_dict(checkpoint["config"])  # how it was trained: corpus, sizes, split
 V = len(vocab)
 
@@ -401,7 +400,7 @@ print(f"mean loss of the {half} batches with the fewest words: {sum(loss for _, 
 # without a better validation loss, and the checkpoint holds epoch 9, the best one.
 
 # %%
-history = json.loads((resources.files("lstm_tutorial") / "pretrained" / "metrics.json").read_text())
+history = pretrained_history("book")
 for record in history:
     print(f"epoch {record['epoch']:>2}: train loss {record['train_loss']:.3f}, "
           f"val loss {record['val_loss']:.3f}, val perplexity {record['val_perplexity']:.1f}")

@@ -127,7 +127,7 @@ for T in [0.005, 0.0]:
 # word at a time from that state.
 
 # %%
-model, vocab, checkpoint = pretrained_model("cpu")
+model, vocab, checkpoint = pretrained_model("book", "cpu")
 gen = PyTorchTextGenerator(model, vocab.idx2token, vocab.token2idx, "cpu")
 V = len(gen.idx2token)
 print(f"{V} words in the vocabulary; validation perplexity {math.exp(checkpoint['val_loss']):.1f}")

@@ -36,7 +36,6 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 
 # %%
 import itertools
-import json
 import math
 import time
 
@@ -62,7 +61,7 @@ from lstm_tutorial.baselines import perplexity as baseline_perplexity
 from lstm_tutorial.course import course_preset, quick_mode
 from lstm_tutorial.data import dataloaders_for
 from lstm_tutorial.devices import resolve_precision
-from lstm_tutorial.pretrained import PRETRAINED_MODEL
+from lstm_tutorial.pretrained import pretrained_history as history_of
 from lstm_tutorial.sampling import next_token_probs
 from lstm_tutorial.training import evaluate_loss, forward_backward
 
@@ -91,7 +90,7 @@ print(f"validation: {len(val_loader.dataset):,} recipes in {len(val_loader)} bat
 x, y = next(iter(train_loader))
 print("x:", tuple(x.shape), " y:", tuple(y.shape), "  [batch, seq]: padded to the longest recipe of the batch")
 assert torch.equal(x[:, 1:], y[:, :-1])  # y is x shifted left by one word
-assert vocab.idx2token == pretrained_model()[1].idx2token  # the pretrained model's vocabulary
+assert vocab.idx2token == pretrained_model("book")[1].idx2token  # the pretrained model's vocabulary
 
 # %% [markdown]
 # ## 5.2 Measuring: the validation loss
@@ -346,8 +345,8 @@ for name, preset in PRESETS.items():
 # per-epoch history ships with it in `metrics.json`:
 
 # %%
-_, _, pretrained_checkpoint = pretrained_model()
-pretrained_history = json.loads((PRETRAINED_MODEL.parent / "metrics.json").read_text())
+_, _, pretrained_checkpoint = pretrained_model("book")
+pretrained_history = history_of("book")
 best_epoch = min(pretrained_history, key=lambda record: record["val_loss"])["epoch"]
 minutes = sum(record["seconds"] for record in pretrained_history) / 60
 print("made by:", pretrained_checkpoint["command"])
@@ -478,7 +477,7 @@ plt.show()
 # %%
 prompt = "recipe for chocolate chip cookies |"
 assert len([text for text in texts if "chocolate chip" in text.lower().split("|")[0]]) == 21
-pretrained = pretrained_generator(device)
+pretrained = pretrained_generator("book", device)
 for seed in (0, 1):
     print(f"seed {seed}:", pretrained.sample(prompt, max_tokens=40, temperature=0.8, seed=seed)[0], "\n")
 

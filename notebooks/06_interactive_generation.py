@@ -31,13 +31,11 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 
 # %%
 import html
-import io
 import re
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import torch
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
 from lstm_tutorial import (
     SamplingOptions,
@@ -124,11 +122,14 @@ for T in [0.7, 1.5]:
 # return the panel; `generation_panel(gen)` builds one without displaying it.
 #
 # On top of the ten-line panel it has a Max tokens slider (as in the blog post), top-k and top-p
-# (notebook 4), a seed (empty means random), several samples at once, and a **Step** button that adds
-# one word at a time. Every new word is shaded by **p**, the probability it had when it was drawn,
-# and the chart shows the ten most likely next words. Every p it shows is the probability the word is
-# drawn with, that is **after temperature, top-k and top-p**; the hover text and the chart's axis say
-# so. Moving the temperature, top-k or top-p redraws the chart at once.
+# (notebook 4), a seed (empty means random), several samples at once, a **Step** button that adds
+# one word at a time, and **Play** (▶, then ⏸ to pause), which adds a word every "Play, ms/word"
+# milliseconds until the text ends. Every new word is shaded by **p**, the probability it had when it
+# was drawn, and the chart beside the controls shows the ten most likely next words as bars. Every p
+# it shows is the probability the word is drawn with, that is **after temperature, top-k and top-p**;
+# the hover text and the chart's axis say so. The chart is HTML, which the browser redraws in a
+# moment, so it follows the temperature, top-k and top-p sliders while you drag them, and Play word
+# by word.
 
 # %%
 if "google.colab" in sys.modules:
@@ -166,7 +167,7 @@ panel.max_tokens.value = 20
 panel.generate_button.click()
 show_texts(panel)
 show_chart_words(panel)
-display(Image(panel.chart.value))
+display(HTML(panel.chart.value))
 
 # %% [markdown]
 # The text stopped at the limit in the middle of a sentence, "remove pan from", and the chart shows
@@ -182,7 +183,7 @@ panel.generate_button.click()
 show_texts(panel)
 show_chart_words(panel)
 display(HTML(panel.text_view.value))
-display(Image(panel.chart.value))
+display(HTML(panel.chart.value))
 
 # %% [markdown]
 # With room for 200 tokens the same seed draws the same first 20 words and goes on until the model
@@ -216,31 +217,25 @@ print(f"panel text == sample(..., seed=42); chart == top 10 of SamplingOptions(T
 # ## 6.5 The temperature slider redraws the chart
 #
 # Moving the temperature slider does not generate anything: it redraws the chart for the same
-# position under the new temperature (notebook 4). Back to the 20-token text, whose next word is
-# still open, at three temperatures:
+# position under the new temperature (notebook 4), at every value the slider passes while you drag
+# it. Back to the 20-token text, whose next word is still open, at three temperatures side by side:
 
 # %%
 panel.max_tokens.value = 20
 panel.generate_button.click()
-charts = {}
+charts = []
 for T in [0.2, 1.0, 2.0]:
     panel.temperature.value = T
-    charts[T] = panel.chart.value
+    charts.append(panel.chart.value)
     print(f"T = {T}: " + ", ".join(f"{word} {p:.3f}" for word, p in panel.chart_words[:5]))
-
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-for ax, png in zip(axes, charts.values()):
-    ax.imshow(plt.imread(io.BytesIO(png), format="png"))
-    ax.axis("off")
-plt.tight_layout()
-plt.show()
+display(HTML('<div style="display: flex; gap: 24px">' + "".join(charts) + "</div>"))
 
 # %% [markdown]
 # At $T = 0.2$ "heat" takes almost everything (0.999); at $T = 1$, the model's own distribution, it
 # has 0.555, with "the" (0.136) and "pan" (0.070) behind; at $T = 2$ all ten bars shrink ("heat"
 # 0.058) because the probability spreads over the whole vocabulary.
 #
-# ## 6.6 Step: one word at a time
+# ## 6.6 Step and Play: one word at a time
 #
 # **Step** is the blog post's walk through `generate` (`[5, 10, 2]` -> pick 15 -> `[5, 10, 2, 15]`
 # -> ...) made visible: each press draws one word from the chart's distribution, appends it to the
@@ -271,6 +266,32 @@ print("six Steps == sample(max_tokens=6, seed=42)")
 print("one word at a time with (h, c) == the whole text at once")
 
 # %% [markdown]
+# **Play** presses Step for you. While it plays, the browser adds one to its counter,
+# `panel.play.value`, every "Play, ms/word" milliseconds (that slider sets the Play widget's
+# `interval`), and the panel answers each tick with one word and a new chart. The counter is the
+# number of words drawn, so Play goes on from where Step left the text. It stops when the text ends
+# at `<EOS>` or has Max tokens words; pressed again then, it starts a new text from the prompt (with
+# the same seed, the same text), and its ■ button goes back to the prompt at any time. Code can tick
+# it as the browser does: four ticks from 6 words,
+
+# %%
+panel.speed.value = 200  # ms per word
+print(f"Play: a tick every {panel.play.interval} ms; counter at {panel.play.value}, stops at {panel.play.max} "
+      "(Max tokens)")
+for tick in range(7, 11):
+    panel.play.value = tick  # what the browser does every 200 ms while Play plays
+    picked = gen.vocab.idx2token[panel.state.token_ids[0][-1]]
+    word, p = panel.chart_words[0]
+    print(f"tick {tick}: picked {picked!r:10} the chart shows the words after it, {word!r} first ({p:.3f})")
+assert gen.sample("recipe for pancakes |", max_tokens=10, temperature=1.0, seed=42)[0] == gen.text(panel.state.token_ids[0])
+display(HTML(panel.text_view.value))
+display(HTML(panel.chart.value))
+
+# %% [markdown]
+# Four ticks, four words: the text now has the ten words that `sample` writes with seed 42 and
+# `max_tokens=10`, and after every word the chart shows the words that may follow it. Left to play,
+# it would stop ten ticks later, at Max tokens = 20, unless it drew `<EOS>` first.
+#
 # ## 6.7 Top-p, and why many words read p = 1.000
 #
 # Three samples from "recipe for pancakes |" at $T = 1$ with top-p = 0.8: at every step only the most
@@ -351,26 +372,21 @@ print(f"<UNK> in the encoded corpus: {unknown} times")
 # `<UNK>` would, labelled as a rare word, and `<PAD>` still would not (the package's tests check both
 # with a model of 400 words).
 #
-# The corpus has a few Korean dishes, and the vocabulary their Korean names in Hangul. matplotlib's
-# default font has no Hangul (it would draw empty boxes), so the chart labels such a word
-# "(Korean word)" unless matplotlib knows a font that has it (in Colab:
-# `!apt-get install -y fonts-nanum`, then
-# `matplotlib.font_manager.fontManager.addfont("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")`).
-# The chart draws `panel.state`, so we can hand it the state after a prompt directly:
+# The corpus has a few Korean dishes, and the vocabulary their Korean names in Hangul. The chart is
+# HTML, so the browser writes them in its own fonts, as it writes every script. The chart draws
+# `panel.state`, so we can hand it the state after a prompt directly:
 
 # %%
 panel.top_p.value = 1.0
 panel.num_samples.value = 1
 panel.state = gen.prefill("recipe for dolsot bibimbap (")
 panel.redraw_chart()
-hangul = re.compile("[\uac00-\ud7a3]")  # the Hangul syllables
-print("chart words:", ", ".join(f"{'(a word in Hangul)' if hangul.search(w) else w} {p:.3f}"
-                                for w, p in panel.chart_words[:4]))
-display(Image(panel.chart.value))
+print("chart words:", ", ".join(f"{word} {p:.3f}" for word, p in panel.chart_words[:4]))
+display(HTML(panel.chart.value))
 
 # %% [markdown]
-# The favourite after "dolsot bibimbap (" is the dish's name in Hangul (0.094), as the corpus's title
-# has it; without a Hangul font the chart names it "(Korean word)" rather than drawing boxes.
+# The favourite after "dolsot bibimbap (" is the dish's name in Hangul, 돌솥비빔밥 (0.094), as the
+# corpus's title has it.
 
 # %% [markdown]
 # ## 6.9 Mistakes show up in the panel
@@ -406,7 +422,8 @@ show_texts(panel)
 # - A panel is a few widgets and a callback: a `Text`, a `FloatSlider`, a `Button` whose `on_click`
 #   runs the generator, and an `Output` to write into.
 # - The package's panel (`interactive_text_generation_colab(gen)`, or `generation_panel(gen)`) adds
-#   Max tokens, top-k, top-p, seeds, several samples, a Step button, shaded words and a next-word chart.
+#   Max tokens, top-k, top-p, seeds, several samples, Step and Play, shaded words and a next-word chart
+#   that follows every word and every slider value.
 # - A text stops at `<EOS>` or at Max tokens, whichever comes first; after `<EOS>` the chart shows what
 #   `<EOS>` was drawn from.
 # - Every p shown is after temperature, top-k and top-p; under top-p a word that was the only one

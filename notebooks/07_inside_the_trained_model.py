@@ -48,7 +48,7 @@ from lstm_tutorial import LSTMLM, TextGenerator, TrainConfig, load_recipes, pret
 from lstm_tutorial.baselines import CopyFinder
 from lstm_tutorial.data import encode_recipes
 
-model, vocab, checkpoint = pretrained_model("cpu")  # in eval mode: dropout is off
+model, vocab, checkpoint = pretrained_model("book", "cpu")  # in eval mode: dropout is off
 config = TrainConfig.from_dict(checkpoint["config"])
 corpus = load_recipes(verbose=False)  # the default corpus: the model's training and validation recipes
 heldout = load_recipes("heldout", verbose=False)

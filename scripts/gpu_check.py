@@ -66,7 +66,7 @@ def check_cudnn(device: torch.device) -> None:
 
 def check_pretrained(device: torch.device) -> None:
     print("3. the pretrained model on the GPU")
-    model, vocab, checkpoint = pretrained_model(device)
+    model, vocab, checkpoint = pretrained_model(device=device)
     float32 = evaluate_loss(model, validation_loader(checkpoint), vocab.pad_idx)
     print(f"  validation loss (float32): recorded on the CPU {checkpoint['val_loss']:.4f}, on the GPU {float32:.4f}")
     check(abs(float32 - checkpoint["val_loss"]) < 1e-3, "GPU float32 loss matches the CPU's")

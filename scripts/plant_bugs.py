@@ -165,7 +165,7 @@ BUGS = [
         "        return [field]  # iterating", "        return list(field)  # iterating",
         ("tests/test_recipes.py",)),
     Bug("blank_line_of_spaces", "a line of spaces does not separate two recipes in a text file",
-        "lstm_tutorial/recipes.py", 'BLANK_LINE = re.compile(r"\n\s*\n")', 'BLANK_LINE = re.compile(r"\n\n")',
+        "lstm_tutorial/recipes.py", r'BLANK_LINE = re.compile(r"\n\s*\n")', r'BLANK_LINE = re.compile(r"\n\n")',
         ("tests/test_recipes.py",)),
     Bug("percent_not_closing", "detokenize writes '2 % milk'", "lstm_tutorial/tokenizer.py",
         '"}", "%"}', '"}"}',

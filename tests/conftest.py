@@ -49,7 +49,7 @@ def generator(trained):
 @pytest.fixture
 def panel(generator):
     """The interactive generation panel on the tiny model."""
-    # imported here: it loads ipywidgets and matplotlib, which only the panel's tests need
+    # imported here: it loads ipywidgets, which only the panel's tests need
     from lstm_tutorial import generation_panel
 
     return generation_panel(generator)

@@ -2,9 +2,10 @@
 
 test_panel.py drives the panel from Python; this test checks what a learner sees: notebook 6 runs
 in JupyterLab (its ten-line panel first, then the package's panel, on the pretrained model), the
-package's panel renders, the Temperature slider moves, Generate writes text and draws the chart. It
-saves tests/artifacts/panel.png, the README's docs/panel.png. Needs the ``dev`` extra (JupyterLab,
-Playwright) and Debian's chromium.
+package's panel renders, the Temperature slider moves, Generate writes text and draws the chart, Play
+writes words one by one with the chart following each, and the chart follows the Temperature slider
+while the mouse drags it. It saves tests/artifacts/panel.png, the README's docs/panel.png. Needs the
+``dev`` extra (JupyterLab, Playwright) and Debian's chromium.
 """
 
 import os
@@ -90,6 +91,25 @@ def lab(tmp_path):
         print(log.read_text()[-5000:])  # pytest shows it if the test failed
 
 
+# In the page: a log of the panel's changes, in order ("text" with the number of shaded words, or
+# "chart" with the chart's title and the text's last shaded word at that moment).
+WATCH_PANEL = """([panel, text, chart]) => {
+    window.panelChanges = [];
+    const words = () => text.querySelectorAll("span[title^='p = ']");
+    new MutationObserver(records => {
+        for (const target of new Set(records.map(r => r.target))) {
+            if (chart.contains(target)) {
+                const shown = words();
+                window.panelChanges.push({kind: "chart", title: chart.querySelector(".lstm-chart-title").textContent,
+                                          last: shown.length ? shown[shown.length - 1].textContent : null});
+            } else if (text.contains(target)) {
+                window.panelChanges.push({kind: "text", words: words().length});
+            }
+        }
+    }).observe(panel, {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
     from playwright.sync_api import expect, sync_playwright
 
@@ -120,7 +140,10 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
             generate = panel.get_by_role("button", name="Generate")
             expect(generate).to_be_visible()
             text = panel.locator(".lstm-generated-text")
-            chart = panel.locator("img.lstm-chart, .lstm-chart img").first  # the Image widget is the <img>
+            shaded_words = text.locator("span[title^='p = ']")
+            chart = panel.locator(".lstm-chart")
+            chart_title = chart.locator(".lstm-chart-title")
+            bars = chart.locator(".lstm-bar")
             slider = panel.locator(".widget-slider", has=page.locator("label", has_text="Temperature:"))
             readout = slider.locator(".widget-readout")
             key = "ArrowRight" if float(readout.inner_text()) < 1.5 else "ArrowLeft"
@@ -132,39 +155,68 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
                 slider.locator(".noUi-handle").press(key)
                 expect(readout).to_have_text(f"{expected:.1f}")
 
-            def chart_png() -> dict:
-                """The chart as the browser decoded it (ipywidgets 8 shows a blob: URL of the PNG)."""
-                expect(chart).to_have_attribute("src", re.compile(r"^(data:image/png|blob:)"))
-                return chart.evaluate("""async img => {
-                    await img.decode();
-                    const blob = await (await fetch(img.src)).blob();
-                    return {src: img.src, type: blob.type, size: blob.size, width: img.naturalWidth};
-                }""")
+            def changes() -> list[dict]:
+                return page.evaluate("window.panelChanges")
 
             # Move the temperature, then Generate: the kernel replaces the text (prompt first), then
-            # redraws the chart. The slider's own redraw may reach the page after the click, so a
-            # MutationObserver logs the changes in order, and we wait for a new chart after new text.
+            # redraws the chart. The slider's own redraw may reach the page after the click, so the
+            # changes are logged in order, and we wait for a new chart after new text.
             move_temperature()
-            page.evaluate("""([panel, text, chart]) => {
-                window.panelChanges = [];
-                new MutationObserver(records => records.forEach(r => window.panelChanges.push(
-                    r.target === chart ? "chart" : text.contains(r.target) ? "text" : "other"
-                ))).observe(panel, {subtree: true, childList: true, characterData: true, attributeFilter: ["src"]});
-            }""", [panel.element_handle(), text.element_handle(), chart.element_handle()])
+            page.evaluate(WATCH_PANEL, [panel.element_handle(), text.element_handle(), chart.element_handle()])
             generate.click()
-            new_chart_after_new_text = """() => { const changes = window.panelChanges, i = changes.indexOf("text");
-                                                  return i >= 0 && changes.indexOf("chart", i) > i; }"""
+            new_chart_after_new_text = """() => { const kinds = window.panelChanges.map(c => c.kind);
+                                                  const i = kinds.indexOf("text");
+                                                  return i >= 0 && kinds.indexOf("chart", i) > i; }"""
             page.wait_for_function(new_chart_after_new_text, timeout=60 * SECONDS)
             generated = text.inner_text().strip()
             assert re.match(r"recipe for( \S+){3}", generated), generated
             expect(panel.locator(".lstm-message")).to_have_text("")  # no error shown in the panel
-            png = chart_png()
-            assert png["type"] == "image/png" and png["size"] > 1000 and png["width"] > 100, png
+            expect(bars).to_have_count(10)
+            expect(chart).to_contain_text("p after temperature, top-k and top-p")
 
-            # Moving the temperature again redraws the chart (a new image) and leaves the text alone.
+            # Moving the temperature again redraws the chart for the new value and leaves the text alone.
+            before = chart.inner_html()
             move_temperature()
-            expect(chart).not_to_have_attribute("src", png["src"])
-            assert chart_png()["size"] > 1000 and text.inner_text().strip() == generated
+            expect(chart).to_contain_text(f"T = {readout.inner_text()},")
+            assert chart.inner_html() != before and text.inner_text().strip() == generated
+
+            # Play: the text ended at Generate, so Play starts a new one from the prompt and writes it word
+            # by word; after each word the chart shows what may follow it. Then Pause.
+            page.evaluate("window.panelChanges = []")
+            play_pause = panel.locator(".widget-play button").first
+            play_pause.click()
+            page.wait_for_function("() => document.querySelectorAll(\".lstm-generated-text span[title^='p = ']\")"
+                                   ".length >= 5", timeout=60 * SECONDS)
+            play_pause.click()
+            counts = [change["words"] for change in changes() if change["kind"] == "text"]
+            assert counts[0] == 0 and counts[-1] >= 5, counts  # back to the prompt, then words
+            assert counts == list(range(counts[-1] + 1)), counts  # one word at a time
+            charts = [change for change in changes() if change["kind"] == "chart" and change["last"]]
+            assert len(charts) >= 5 and all(c["title"] == f"Next word after '{c['last']}'" for c in charts), charts
+            played = shaded_words.count()
+            page.wait_for_timeout(1 * SECONDS)  # paused: no more words
+            expect(shaded_words).to_have_count(played)
+            expect(chart_title).to_have_text(f"Next word after '{shaded_words.last.inner_text()}'")
+
+            # Drag the Temperature slider with the mouse: the chart follows every value it passes, before
+            # the button is let go.
+            slider.scroll_into_view_if_needed()
+            handle = slider.locator(".noUi-handle").bounding_box()
+            x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            seen = []
+            direction = 1 if float(readout.inner_text()) < 1.0 else -1
+            for _ in range(4):
+                before = chart.inner_html()
+                x += direction * 30
+                page.mouse.move(x, y, steps=3)
+                value = readout.inner_text()
+                expect(chart).to_contain_text(f"T = {value},")
+                assert chart.inner_html() != before
+                seen.append(value)
+            page.mouse.up()
+            assert len(set(seen)) == 4, seen
 
             # A screenshot of the page with the whole panel scrolled into view.
             panel.scroll_into_view_if_needed()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_tutorial import checkpoints
+from lstm_tutorial import Trainer, checkpoints
 from lstm_tutorial.checkpoints import export_model, load_checkpoint, load_generator, load_model, save_checkpoint
 
 
@@ -277,3 +277,13 @@ def test_a_flipped_byte_far_inside_the_largest_tensor_is_refused(trained, tmp_pa
     damaged.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="damaged.pt is damaged: its weights do not match their checksum"):
         load_checkpoint(damaged)
+
+
+def test_an_exported_tied_model_stores_its_shared_matrix_once(recipes, tiny_config, tmp_path):
+    config = tiny_config.updated(tie_weights=True, embedding_dim=24, epochs=1)
+    Trainer.from_texts(recipes, config, "cpu", tmp_path, progress=False).fit()
+    exported = export_model(tmp_path / "last.pt", tmp_path / "model.pt")
+    weights = torch.load(exported, weights_only=True)["model_state_dict"]
+    assert weights["fc.weight"].untyped_storage().data_ptr() == weights["embedding.weight"].untyped_storage().data_ptr()
+    model, _, _ = load_model(exported, "cpu")
+    assert model.fc.weight is model.embedding.weight

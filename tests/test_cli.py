@@ -135,8 +135,8 @@ BAD_INPUT = [
      lambda b: "cannot resume with --preset cpu's --max-recipes None: the checkpoint has 40"),
     (lambda b: ["train", "--out", b.run_dir, "--resume", "--hidden-dim", "64"],
      lambda b: "cannot resume with --hidden-dim 64: the checkpoint has 8, and a resumed run keeps its data, split "
-               "and model (it may change --epochs, --patience, --learning-rate, --clip-grad-norm, --precision, "
-               "--sample-prompt, --sample-tokens)"),
+               "and model (it may change --epochs, --patience, --learning-rate, --anneal, --clip-grad-norm, "
+               "--precision, --sample-prompt, --sample-tokens)"),
     (lambda b: ["generate", "--checkpoint", b.folder / "nothing.pt"], lambda b: "checkpoint not found"),
     (lambda b: ["generate", "--checkpoint", b.truncated], lambda b: "not a readable checkpoint"),
     (lambda b: ["generate", "--checkpoint", b.foreign], lambda b: "not a readable checkpoint"),
@@ -277,5 +277,6 @@ def test_generate_labels_each_model_so_a_quick_run_can_be_set_beside_the_pretrai
     assert result.returncode == 0, result.stderr
     headers = [line for line in result.stdout.splitlines() if line.startswith("===")]
     assert headers[0].startswith(f"=== {run_dir / 'best.pt'} (") and "validation perplexity" in headers[0]
-    assert headers[1].startswith("=== the pretrained model shipped in the package (") and "epochs" in headers[1]
+    assert headers[1].startswith("=== the pretrained model 'book' shipped in the package (")
+    assert "epochs" in headers[1]
     assert len(headers) == 2 and result.stdout.count("recipe for") == 2

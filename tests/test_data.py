@@ -215,3 +215,23 @@ def test_large_corpora_are_sorted_in_pools_and_every_recipe_still_comes_once(sti
     batches = list(train_loader.batch_sampler)
     assert len(batches) == len(train_loader) == 64
     assert sorted(i for batch in batches for i in batch) == list(range(128))
+
+
+def test_a_stream_is_every_training_recipe_end_to_end_in_rows_that_continue_from_batch_to_batch(recipes, vocab):
+    texts = recipes[:60]
+    stream, val_loader = make_dataloaders(texts, vocab, max_len=50, batch_size=4, bptt=10, seed=3)
+    _, same_val = make_dataloaders(texts, vocab, max_len=50, batch_size=4, seed=3)
+    assert val_loader.dataset == same_val.dataset  # the validation split does not depend on the batching
+    batches = list(stream)
+    assert len(batches) == len(stream) and all(x.shape == y.shape for x, y in batches)
+    assert batches[0][0].shape == (4, 10)
+    rows = torch.cat([x for x, _ in batches], dim=1)  # each row read piece after piece
+    targets = torch.cat([y for _, y in batches], dim=1)
+    assert torch.equal(rows[:, 1:], targets[:, :-1])  # y is x shifted by one, across the cuts too
+    every_token = torch.cat([rows, targets[:, -1:]], dim=1).reshape(-1).tolist()
+    recipes_read = sorted(map(tuple, stream.dataset))  # whole recipes, not cut at max_len
+    assert sum(map(len, recipes_read)) - len(every_token) < 4  # all of them, but for the rows' last ragged bit
+    assert max(map(len, recipes_read)) > 51
+    assert (torch.tensor(every_token) == vocab.eos_idx).sum() >= len(recipes_read) - 4
+    stream.set_epoch(1)
+    assert not torch.equal(next(iter(stream))[0], batches[0][0])  # another order of recipes each epoch

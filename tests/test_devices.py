@@ -12,7 +12,7 @@ from lstm_tutorial import resolve_device
 from lstm_tutorial.blog import PyTorchTextGenerator, initialize_model
 from lstm_tutorial.checkpoints import load_generator, load_model
 from lstm_tutorial.cli import main
-from lstm_tutorial.pretrained import PRETRAINED_MODEL, pretrained_generator, pretrained_model
+from lstm_tutorial.pretrained import pretrained_generator, pretrained_model, pretrained_path
 from lstm_tutorial.training import Trainer
 
 BUILDERS = [load_model, load_generator, pretrained_model, pretrained_generator, initialize_model,
@@ -51,7 +51,7 @@ def test_with_a_gpu_every_way_to_get_a_model_puts_it_there(recipes, tiny_config,
     monkeypatch.setattr(torch.nn.Module, "to", record_move)
     pretrained_generator()
     pretrained_model()
-    load_model(PRETRAINED_MODEL)
+    load_model(pretrained_path())
     initialize_model(50, 8, 8)
     Trainer.from_texts(recipes, tiny_config, progress=False)
     assert main(["generate", "recipe for", "--max-tokens", "3", "--seed", "0"]) == 0

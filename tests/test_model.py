@@ -72,3 +72,49 @@ def test_bad_sizes_name_the_value():
         LSTMLM(50, 8, 0)
     with pytest.raises(ValueError, match="dropout_rate"):
         LSTMLM(50, 8, 12, dropout_rate=1.0)
+
+
+def test_tied_weights_are_one_matrix_read_in_and_written_out(tmp_path):
+    model = LSTMLM(50, 16, 16, dropout_rate=0.0, tie_weights=True)
+    assert model.fc.weight is model.embedding.weight
+    untied = LSTMLM(50, 16, 16)
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in untied.parameters()) - 50 * 16
+    x = torch.randint(3, 50, (2, 7))
+    loss, n_targets, _ = model.loss_sum(x, x)
+    loss.backward()  # the shared matrix gets the gradient of both of its uses
+    embedding_only = model.embedding.weight.grad.clone()
+    model.zero_grad()
+    logits, _ = model(x)
+    torch.nn.functional.cross_entropy(logits.reshape(-1, 50), x.reshape(-1), reduction="sum").backward()
+    torch.testing.assert_close(embedding_only, model.embedding.weight.grad, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="tie_weights needs embedding_dim = hidden_dim, got 16 and 24"):
+        LSTMLM(50, 16, 24, tie_weights=True)
+
+
+def test_embedding_dropout_drops_word_vector_parts_in_training_only():
+    model = LSTMLM(50, 16, 16, embedding_dropout=0.5)
+    x = torch.randint(3, 50, (4, 9))
+    model.train()
+    torch.manual_seed(0)
+    first, _ = model.features(x)
+    second, _ = model.features(x)
+    assert not torch.equal(first, second)
+    model.eval()
+    assert torch.equal(model.features(x)[0], model.features(x)[0])
+    with pytest.raises(ValueError, match="embedding_dropout must be in"):
+        LSTMLM(50, 16, 16, embedding_dropout=1.0)
+
+
+def test_a_state_carried_across_pieces_is_the_state_of_the_whole_sequence():
+    """What a stream's truncated backpropagation relies on: two pieces read one after the other, the second
+    starting from the first's final state, give the same losses as the whole sequence read at once."""
+    torch.manual_seed(0)
+    model = LSTMLM(40, 8, 8, num_layers=2).eval()
+    sequence = torch.randint(3, 40, (3, 21))
+    x, y = sequence[:, :-1], sequence[:, 1:]
+    whole, _, _ = model.loss_sum(x, y)
+    first, _, state = model.loss_sum(x[:, :12], y[:, :12])
+    second, _, _ = model.loss_sum(x[:, 12:], y[:, 12:], hidden=state)
+    torch.testing.assert_close(first + second, whole, rtol=1e-5, atol=1e-4)
+    fresh, _, _ = model.loss_sum(x[:, 12:], y[:, 12:])
+    assert not torch.isclose(fresh, second)

@@ -45,7 +45,8 @@ def test_a_run_writes_last_best_and_metrics(trained):
     assert {p.name for p in out.iterdir()} == {"last.pt", "best.pt", "metrics.json"}  # no temporary files left
     metrics = json.loads((out / "metrics.json").read_text())
     assert [m["epoch"] for m in metrics] == [1, 2]
-    assert set(metrics[0]) == {"epoch", "train_loss", "val_loss", "val_perplexity", "seconds", "tokens_per_second"}
+    assert set(metrics[0]) == {"epoch", "train_loss", "val_loss", "val_perplexity", "seconds", "tokens_per_second",
+                               "learning_rate"}
     assert metrics[0]["val_perplexity"] == pytest.approx(math.exp(metrics[0]["val_loss"]))
     assert trained.history[0]["sample"].startswith("recipe for")
 
@@ -287,7 +288,7 @@ def test_the_training_step_gives_the_blogs_loss_and_gradients(recipes, monkeypat
     model.zero_grad()
 
     torch.manual_seed(1)
-    loss, n_targets = forward_backward(model, x, y, criterion.ignore_index)
+    loss, n_targets, _ = forward_backward(model, x, y, criterion.ignore_index)
     assert n_targets == int((y != 0).sum())
     assert loss == pytest.approx(blog_loss.item(), rel=1e-5)
     for name, p in model.named_parameters():
@@ -325,8 +326,8 @@ def test_each_epoch_is_recorded_timed_and_sampled(recipes, tmp_path, tiny_config
     record = trainer.run_epoch()
     assert record == trainer.history[0]
     assert set(record) == {"epoch", "train_loss", "val_loss", "val_perplexity", "seconds", "tokens_per_second",
-                           "sample"}
-    assert record["epoch"] == trainer.epoch == 1
+                           "learning_rate", "sample"}
+    assert record["epoch"] == trainer.epoch == 1 and record["learning_rate"] == tiny_config.learning_rate
     assert record["seconds"] == 4.0
     assert record["tokens_per_second"] == trainer.train_tokens / 2.0
     assert trainer.train_tokens == sum(len(sequence) - 1 for sequence in trainer.train_loader.dataset)
@@ -492,8 +493,8 @@ def test_the_random_state_of_a_gpu_is_saved_and_restored_too(monkeypatch):
 
 def test_a_batch_of_padding_alone_adds_nothing_and_one_word_counts_once():
     model = LSTMLM(10, 4, 4, dropout_rate=0.0)
-    assert training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[0, 0]]), 0) == (0.0, 0)
-    loss, words = training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[6, 0]]), 0)
+    assert training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[0, 0]]), 0)[:2] == (0.0, 0)
+    loss, words, _ = training.forward_backward(model, torch.tensor([[5, 6]]), torch.tensor([[6, 0]]), 0)
     assert words == 1 and loss == pytest.approx(loss_without_padding(model, [[5, 6]]), rel=1e-5)
 
 
@@ -530,3 +531,32 @@ def test_a_diverged_run_reports_a_capped_perplexity(recipes, tiny_config, monkey
     monkeypatch.setattr(training, "evaluate_loss", lambda *args, **kwargs: 800.0)  # math.exp(800) overflows
     record = Trainer.from_texts(recipes, tiny_config, "cpu", progress=False).run_epoch()
     assert record["val_loss"] == 800.0 and record["val_perplexity"] == math.exp(50)
+
+
+def test_stream_training_carries_the_state_and_learns(recipes, tiny_config):
+    config = tiny_config.updated(batching="stream", bptt=12, batch_size=4, epochs=2, tie_weights=True,
+                                 embedding_dim=24, num_layers=2, embedding_dropout=0.1)
+    trainer = Trainer.from_texts(recipes, config, "cpu", progress=False)
+    starts = []
+    trainer.model.lstm.register_forward_hook(lambda module, args, output: starts.append(args[1]))
+    history = trainer.fit()
+    assert starts[0] is None and all(start is not None for start in starts[1:len(trainer.train_loader)])
+    assert history[-1]["val_loss"] < history[0]["val_loss"] < math.log(len(trainer.vocab))
+
+
+def test_sgd_with_annealing_divides_the_learning_rate_after_an_epoch_without_improvement(recipes, tiny_config,
+                                                                                         tmp_path):
+    config = tiny_config.updated(optimizer="sgd", learning_rate=5.0, anneal=4.0, epochs=1)
+    trainer = Trainer.from_texts(recipes, config, "cpu", tmp_path, progress=False)
+    assert isinstance(trainer.optimizer, torch.optim.SGD)
+    trainer.fit()
+    assert trainer.optimizer.param_groups[0]["lr"] == 5.0  # the first epoch is always the best so far
+    trainer.best_val_loss = -1.0  # no later epoch can beat this
+    trainer.config = trainer.config.updated(epochs=2)
+    trainer.fit()
+    assert [record["learning_rate"] for record in trainer.history] == [5.0, 5.0]
+    assert trainer.optimizer.param_groups[0]["lr"] == 5.0 / 4
+    resumed = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, epochs=3)
+    assert resumed.optimizer.param_groups[0]["lr"] == 5.0 / 4  # the annealed rate, not the config's
+    changed = Trainer.resume(tmp_path / "last.pt", recipes, "cpu", progress=False, learning_rate=2.0)
+    assert changed.optimizer.param_groups[0]["lr"] == 2.0
