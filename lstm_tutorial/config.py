@@ -158,5 +158,12 @@ PRESETS: dict[str, TrainConfig] = {
     "cpu": TrainConfig(batch_size=8, learning_rate=3e-3, epochs=30, patience=3),
     # The blog post's and the book's settings (batch 32, Adam 1e-3), made for the full Epicurious set.
     "book": TrainConfig(epochs=25, patience=3),
+    # The shipped default model, trained as word-level language models usually are: two layers of
+    # 256, one matrix for the embedding and the output layer, dropout, the training recipes read as
+    # 20 streams cut every 35 tokens, plain SGD at a high learning rate with clipping, divided by 4
+    # after each epoch that does not improve. docs/model.md says how these were chosen.
+    "stream": TrainConfig(embedding_dim=256, hidden_dim=256, num_layers=2, tie_weights=True, dropout_rate=0.3,
+                          embedding_dropout=0.1, batching="stream", batch_size=20, bptt=35, optimizer="sgd",
+                          learning_rate=20.0, anneal=4.0, clip_grad_norm=0.25, epochs=30, patience=5),
 }
 DEFAULT_PRESET = "cpu"

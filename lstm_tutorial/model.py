@@ -52,6 +52,10 @@ class LSTMLM(nn.Module):
         self.dropout = nn.Dropout(dropout_rate)
         self.fc = nn.Linear(hidden_dim, vocab_size)
         if tie_weights:
+            # One matrix is now also the output layer: it starts small, as the output layers of
+            # word-level language models do (uniform in [-0.1, 0.1]), not N(0, 1) like an embedding.
+            nn.init.uniform_(self.embedding.weight, -0.1, 0.1)
+            nn.init.zeros_(self.fc.bias)
             self.fc.weight = self.embedding.weight
         self._fc_weight_t: tuple[tuple[int, int], torch.Tensor] | None = None
 
