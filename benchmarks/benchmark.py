@@ -5,6 +5,7 @@
     python benchmarks/benchmark.py --threads 2   # another thread count (default: 1)
     python benchmarks/benchmark.py --data full_format_recipes.json   # (c) on other recipes
     python benchmarks/benchmark.py --device cuda # on an NVIDIA GPU (no Step timing: that is the CPU's panel)
+    python benchmarks/benchmark.py --parts c d   # only some of the measurements below
 
 All at the book's model sizes (vocabulary 10,000, embedding 100, hidden 128).
 The thread count is pinned and printed, with the machine's load average. It
@@ -41,6 +42,16 @@ and each speed-up is the median of the per-turn ratios.
     placeholder words up to 10,000: the output layer has the book's 10,000
     rows, and the placeholders, which never occur, only have to be learned
     as unlikely.
+    Beside them, the bare arithmetic of the package's step: for each batch's
+    real targets, a chunk of rows at a time, only the output layer's three
+    matrix products (scores, the weight's gradient, the features' gradient)
+    on tensors made beforehand; the summary gives the epoch's time as a
+    multiple of it.
+(d) The shipped model's preset against the reference word-level LSTM loop
+    (PyTorch's examples, written here in its way: whole-batch logits and
+    cross-entropy, float32, plain SGD) at the reference's sizes (2 layers of
+    200, tied, 20 streams of 35 tokens), batch by batch in turns: tokens per
+    second of each.
 
 The blog's code below is copied from the post (comments translated), changed
 only where noted.
@@ -60,6 +71,7 @@ from collections.abc import Callable
 import torch
 
 from lstm_tutorial import LSTMLM, TextGenerator, Vocab, load_recipes, make_dataloaders, training
+from lstm_tutorial import model as model_module
 from lstm_tutorial.blog import PyTorchTextGenerator, initialize_model
 from lstm_tutorial.devices import describe_precision, resolve_precision
 
@@ -227,9 +239,9 @@ def benchmark_step(steps: int) -> None:
 
     runs = {"Step button (word, text and chart)": panel.step,
             "Step button, text of 500+ words": long_panel.step,
-            "temperature slider, one value": drag(panel.temperature, [i / 10 for i in range(1, 21)]),
+            "temperature slider, one value": drag(panel.temperature, [round(i / 10, 1) for i in range(1, 21)]),
             "top-k slider, one value": drag(panel.top_k, list(range(0, 101))),
-            "top-p slider, one value": drag(panel.top_p, [i / 20 for i in range(1, 21)]),
+            "top-p slider, one value": drag(panel.top_p, [round(i / 20, 2) for i in range(1, 21)]),
             "the generator's step alone": lambda: generator.step(state, SamplingOptions(), rng)}
     times = interleaved(runs, steps, warmup=2)
     print(f"  ms per action (median, fastest-slowest of {steps}):")
@@ -261,10 +273,12 @@ def benchmark_training(epochs: int, data: str | None, device: str) -> dict:
         package_model.load_state_dict(initial)
         return package_model, torch.optim.Adam(package_model.parameters(), lr=1e-3)
 
-    # name -> (model, optimizer, dtype); dtype "blog" means the blog's loop
+    # name -> (model, optimizer, dtype); dtype "blog" means the blog's loop, "bare" the bare arithmetic
     loops = {"blog's loop (padding to 200, float32)": (model, optimizer, "blog"),
              "package, float32": (*fresh_package_model(), None),
-             f"package, {mixed_name}": (*fresh_package_model(), mixed)}
+             f"package, {mixed_name}": (*fresh_package_model(), mixed),
+             f"bare arithmetic ({mixed_name} products)": (None, None, "bare")}
+    bare_products = output_layer_products(len(vocab), BOOK["hidden_dim"], mixed or torch.float32, device)
 
     def epoch_batches(dtype, epoch):
         """The batches of one epoch: the book's padded rows for the blog, the package's loader otherwise."""
@@ -276,11 +290,15 @@ def benchmark_training(epochs: int, data: str | None, device: str) -> dict:
     def train_step(model, optimizer, dtype, batch):
         if dtype == "blog":
             blog_train(model, [batch], criterion, optimizer, device)
+        elif dtype == "bare":
+            bare_products(int((batch[1] != vocab.pad_idx).sum()))
         else:
             training.train_epoch(model, [batch], optimizer, vocab.pad_idx, 1.0, dtype, progress=False)
 
     # Warm-up: two batches of each, on throw-away copies.
     for loop_model, _, dtype in loops.values():
+        if dtype == "bare":
+            continue
         scratch = copy.deepcopy(loop_model)
         scratch.lstm.flatten_parameters()  # a deep copy's LSTM weights are no longer one block (cuDNN wants one)
         scratch_optimizer = torch.optim.Adam(scratch.parameters(), lr=1e-3)
@@ -307,20 +325,113 @@ def benchmark_training(epochs: int, data: str | None, device: str) -> dict:
                     finish_gpu_work()
                     seconds[name][-1] += time.perf_counter() - start
     val_losses = {name: training.evaluate_loss(model, val_loader, vocab.pad_idx)
-                  for name, (model, _, _) in loops.items()}
+                  for name, (model, _, dtype) in loops.items() if dtype != "bare"}
     print(f"  real target tokens per second, per epoch (median, slowest-fastest of {epochs}), and validation "
           f"loss after {epochs} epoch{'s' * (epochs > 1)}:")
     for name in names:
         speeds = [real_tokens / s for s in seconds[name]]
-        print(f"    {name:38s} {spread(speeds, fmt='{:,.0f}'):>24s} tokens/s | val loss {val_losses[name]:.4f}")
-    blog, fp32, mixed_run = (seconds[name] for name in names)
+        val = f" | val loss {val_losses[name]:.4f}" if name in val_losses else ""
+        print(f"    {name:38s} {spread(speeds, fmt='{:,.0f}'):>24s} tokens/s{val}")
+    blog, fp32, mixed_run, bare = (seconds[name] for name in names)
     return {
         "mixed vs blog": statistics.median(paired_ratio(blog, mixed_run)),
         "mixed vs float32": statistics.median(paired_ratio(fp32, mixed_run)),
         "float32 vs blog": statistics.median(paired_ratio(blog, fp32)),
+        "mixed vs bare": statistics.median(paired_ratio(bare, mixed_run)),
         "val": dict(zip(["blog", "float32", "mixed"], val_losses.values())),
         "mixed": mixed_name,
     }
+
+
+def output_layer_products(vocab_size: int, hidden: int, dtype: torch.dtype, device) -> Callable[[int], None]:
+    """The bare arithmetic of a training step's output layer, for ``n`` real targets: per chunk of rows,
+    the three matrix products (scores, the weight's gradient, the features' gradient) on tensors made
+    beforehand. Nothing else a step does (LSTM, softmax, casts, optimizer) is in it."""
+    rows = model_module.loss_chunk_rows(torch.device(device))
+    weight = torch.randn(vocab_size, hidden, device=device).to(dtype)
+    features = torch.randn(rows, hidden, device=device).to(dtype)
+    scores_grad = torch.randn(rows, vocab_size, device=device).to(dtype)
+
+    def products(n: int) -> None:
+        for start in range(0, n, rows):
+            size = min(rows, n - start)
+            features[:size] @ weight.t()
+            scores_grad[:size].t() @ features[:size]
+            scores_grad[:size] @ weight
+
+    return products
+
+
+# --- (d) ---------------------------------------------------------------------------------------------------
+def reference_loop_step(model: LSTMLM, batch, hidden, learning_rate: float = 20.0, clip: float = 0.25):
+    """One step of the reference word-level LSTM training loop (PyTorch's examples, written here in its
+    way): the whole batch's logits and cross-entropy at once, float32, plain SGD on every weight."""
+    x, y = batch
+    hidden = tuple(h.detach() for h in hidden) if hidden is not None else None
+    model.zero_grad()
+    logits, hidden = model(x, hidden)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(parameter.grad, alpha=-learning_rate)
+    return hidden
+
+
+def benchmark_stream_training(batches: int, device: str) -> float:
+    """Tokens per second of the shipped model's preset against the reference loop at the reference's sizes
+    (2 layers of 200, tied, dropout 0.2, 20 streams of 35 tokens, float32), batch by batch in turns."""
+    from lstm_tutorial.config import PRESETS
+    from lstm_tutorial.pretrained import DEFAULT_PRETRAINED, PRETRAINED_PRESETS
+
+    texts = load_recipes(verbose=False)
+    preset = PRETRAINED_PRESETS[DEFAULT_PRETRAINED]
+    reference = PRESETS[preset].updated(embedding_dim=200, hidden_dim=200, num_layers=2, tie_weights=True,
+                                        dropout_rate=0.2, embedding_dropout=0.2, batch_size=20, bptt=35,
+                                        precision="float32")
+    contenders = {}
+    for name, config in [("reference loop (2 x 200, 20 x 35 tokens, float32)", reference),
+                         (f"package, the {preset} preset (the shipped model's sizes)", PRESETS[preset])]:
+        trainer = training.Trainer.from_texts(texts, config, device, progress=False)
+        contenders[name] = (trainer, list(trainer.train_loader)[: batches + 2])
+    print(f"  the shipped model: {describe_training(PRESETS[preset])}")
+    hidden = {name: None for name in contenders}
+
+    def step(name: str, index: int) -> None:
+        trainer, stream = contenders[name]
+        if name.startswith("reference"):
+            hidden[name] = reference_loop_step(trainer.model, stream[index], hidden[name])
+        else:  # what Trainer does per batch of a stream
+            hidden[name] = training.forward_backward(trainer.model, *stream[index], 0, trainer.dtype, None,
+                                                     hidden[name])[2]
+            torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.config.clip_grad_norm)
+            trainer.optimizer.step()
+            trainer.optimizer.zero_grad(set_to_none=True)
+
+    names = list(contenders)
+    for name in names:
+        contenders[name][0].model.train()
+        for index in range(2):  # warm-up
+            step(name, index)
+    seconds = {name: [] for name in names}
+    for turn in range(batches):
+        for name in names[turn % 2:] + names[: turn % 2]:
+            start = time.perf_counter()
+            step(name, turn + 2)
+            seconds[name].append(time.perf_counter() - start)
+    speeds = {}
+    print(f"  tokens per second, per batch (median, slowest-fastest of {batches} batches):")
+    for name in names:
+        tokens = contenders[name][1][0][0].numel()
+        speeds[name] = [tokens / s for s in seconds[name]]
+        print(f"    {name:55s} {spread(speeds[name], fmt='{:,.0f}'):>24s}")
+    return statistics.median(speeds[names[1]]) / statistics.median(speeds[names[0]])
+
+
+def describe_training(config) -> str:
+    return (f"{config.num_layers} x {config.hidden_dim}, tied {config.tie_weights}, {config.batch_size} streams "
+            f"of {config.bptt} tokens, {config.optimizer}, precision {config.precision}")
 
 
 def main() -> None:
@@ -330,8 +441,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="repeats of each generation")
     parser.add_argument("--steps", type=int, default=30, help="Step presses to time")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--stream-batches", type=int, default=60, help="batches of each loop timed in (d)")
     parser.add_argument("--data", help="recipes for (c) (default: the default corpus)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--parts", nargs="+", choices=list("abcd"), default=list("abcd"),
+                        help="which measurements to run (default: all)")
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: torch sees no CUDA GPU here")
@@ -343,26 +457,36 @@ def main() -> None:
         print(f"GPU: {torch.cuda.get_device_name()} (compute capability {torch.cuda.get_device_capability()})")
     device = torch.device(args.device)
     print(f"precision: {describe_precision(device, resolve_precision('auto', device))}")
-    print(f"(a) generation on the {args.device}, book sizes")
-    generation = benchmark_generation(args.lengths, args.repeats, args.device)
-    if args.device == "cpu":
+    summary = []
+    if "a" in args.parts:
+        print(f"(a) generation on the {args.device}, book sizes")
+        for tokens, speedup in benchmark_generation(args.lengths, args.repeats, args.device).items():
+            summary.append(f"generation, {tokens} tokens: {speedup:.1f}x the blog's way")
+    if "b" in args.parts and args.device == "cpu":
         print("(b) the panel's Step and sliders, book sizes")
         benchmark_step(args.steps)
-    corpus = args.data or "the default corpus"
-    print(f"(c) training {args.epochs} epoch{'s' * (args.epochs > 1)} on {corpus}, book sizes")
-    result = benchmark_training(args.epochs, args.data, args.device)
-    val, mixed = result["val"], result["mixed"]
-    difference = val["mixed"] / val["float32"] - 1
+    if "c" in args.parts:
+        corpus = args.data or "the default corpus"
+        print(f"(c) training {args.epochs} epoch{'s' * (args.epochs > 1)} on {corpus}, book sizes")
+        result = benchmark_training(args.epochs, args.data, args.device)
+        val, mixed = result["val"], result["mixed"]
+        summary += [
+            f"training, {mixed}: {result['mixed vs blog']:.2f}x the blog's loop, {result['mixed vs float32']:.2f}x "
+            f"the package's float32",
+            f"training, float32: {result['float32 vs blog']:.2f}x the blog's loop",
+            f"training, {mixed}: an epoch takes {result['mixed vs bare']:.2f}x its bare arithmetic (the output "
+            f"layer's three products)",
+            f"val loss (float32 evaluation): {mixed} {val['mixed']:.4f} vs float32 {val['float32']:.4f} "
+            f"({val['mixed'] / val['float32'] - 1:+.2%}); blog's loop {val['blog']:.4f}",
+        ]
+    if "d" in args.parts:
+        print("(d) the shipped model's training against the reference word-level LSTM loop, on the default corpus")
+        speedup = benchmark_stream_training(args.stream_batches, args.device)
+        summary.append(f"the shipped model's training: {speedup:.2f}x the tokens per second of the reference loop")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print("summary (speed-ups: median of the per-turn ratios)")
-    for tokens, speedup in generation.items():
-        print(f"  generation, {tokens} tokens: {speedup:.1f}x the blog's way")
-    print(f"  training, {mixed}: {result['mixed vs blog']:.2f}x the blog's loop, {result['mixed vs float32']:.2f}x "
-          f"the package's float32")
-    print(f"  training, float32: {result['float32 vs blog']:.2f}x the blog's loop")
-    print(f"  val loss (float32 evaluation): {mixed} {val['mixed']:.4f} vs float32 {val['float32']:.4f} "
-          f"({difference:+.2%}); blog's loop {val['blog']:.4f}")
-
+    for line in summary:
+        print(f"  {line}")
 
 if __name__ == "__main__":
     main()

@@ -233,16 +233,19 @@ class GenerationPanel(widgets.VBox):
             ids[-1] = self.state.token_ids[0][-1]  # the word that ended the text keeps its bar
         token = self.text_generator.vocab.idx2token
         self.chart_words = [(token[i], p) for i, p in zip(ids, probs[ids].tolist())]
+        self.chart.value = self._chart_html(options)
+
+    def _chart_html(self, options: SamplingOptions) -> str:
+        """The chart of ``chart_words``, titled with the word they follow (or end) and the settings."""
+        token = self.text_generator.vocab.idx2token
         text = self.state.token_ids[0]
         last = token[text[-1]]
         settings = (f"T = {options.temperature:.1f}, top-k {options.top_k or 'off'}, "
                     f"top-p {'off' if options.top_p is None else f'{options.top_p:.2f}'}")
-        if self.chart_ended:
-            title, settings = (f"Text ended: '{last}' was drawn after '{chart_label(token[text[-2]])}'",
-                               f"from these words, {settings}")
-        else:
-            title = f"Next word after '{chart_label(last)}'"
-        self.chart.value = chart_html(title, settings, self.chart_words, last if self.chart_ended else None)
+        if not self.chart_ended:
+            return chart_html(f"Next word after '{chart_label(last)}'", settings, self.chart_words)
+        return chart_html(f"Text ended: '{last}' was drawn after '{chart_label(token[text[-2]])}'",
+                          f"from these words, {settings}", self.chart_words, end_token=last)
 
     # --- Step and Play
     def _new_text(self, seed: int | None) -> None:
@@ -257,7 +260,7 @@ class GenerationPanel(widgets.VBox):
         if self.state is None or self.state.token_ids[0][: self.state.prompt_length] != prompt_ids:
             self._new_text(seed)
         if self.state.finished[0]:
-            self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or change the prompt."
+            self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or Play, or change the prompt."
             return
         scores_before = self.state.next_logits[0]
         self.text_generator.step(self.state, self._options(), self.step_rng)
@@ -285,13 +288,15 @@ class GenerationPanel(widgets.VBox):
             self._move_play(stop=True)
 
     def _move_play(self, stop: bool = False) -> None:
-        """Set Play's counter to the words drawn, or to its max once the text has stopped (or ``stop``):
-        a Play that would pass its max stops, on ipywidgets 7 and 8 alike."""
+        """Set Play's counter to the words drawn, or to its max once the text has stopped (or ``stop``).
+
+        A playing Play stops when its counter would pass max, on ipywidgets 7 and 8 alike.
+        """
         self._moving_play = True
         try:
             self.play.max = self.max_tokens.value
-            stop = stop or self._stopped()
-            self.play.value = self.play.max if stop else self.state.steps if self.state else 0
+            drawn = self.state.steps if self.state else 0
+            self.play.value = self.play.max if stop or self._stopped() else drawn
         finally:
             self._moving_play = False
 

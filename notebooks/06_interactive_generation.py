@@ -123,8 +123,8 @@ for T in [0.7, 1.5]:
 #
 # On top of the ten-line panel it has a Max tokens slider (as in the blog post), top-k and top-p
 # (notebook 4), a seed (empty means random), several samples at once, a **Step** button that adds
-# one word at a time, and **Play** (▶, then ⏸ to pause), which adds a word every "Play, ms/word"
-# milliseconds until the text ends. Every new word is shaded by **p**, the probability it had when it
+# one word at a time, and **Play** (▶), which adds a word every "Play, ms/word" milliseconds until
+# the text ends, unless you pause it. Every new word is shaded by **p**, the probability it had when it
 # was drawn, and the chart beside the controls shows the ten most likely next words as bars. Every p
 # it shows is the probability the word is drawn with, that is **after temperature, top-k and top-p**;
 # the hover text and the chart's axis say so. The chart is HTML, which the browser redraws in a
@@ -338,7 +338,7 @@ for i, (idx, shown) in enumerate(zip(ids[start:start + 12], panel.state.picked_p
 # grows by about 1 / 0.8: "preheat" has 0.189 before the cut and 0.236 after it, among 14 words kept.
 # The chart's bars are after the cut too: a word outside the nucleus has a bar of 0.
 #
-# ## 6.8 What the chart leaves out: `<PAD>`, `<UNK>` and Hangul
+# ## 6.8 What the chart shows of `<PAD>`, `<UNK>` and Hangul
 #
 # The vocabulary starts with three special tokens. The chart treats them so that its bars are real
 # candidates for the next word:

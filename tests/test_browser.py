@@ -180,24 +180,6 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
             expect(chart).to_contain_text(f"T = {readout.inner_text()},")
             assert chart.inner_html() != before and text.inner_text().strip() == generated
 
-            # Play: the text ended at Generate, so Play starts a new one from the prompt and writes it word
-            # by word; after each word the chart shows what may follow it. Then Pause.
-            page.evaluate("window.panelChanges = []")
-            play_pause = panel.locator(".widget-play button").first
-            play_pause.click()
-            page.wait_for_function("() => document.querySelectorAll(\".lstm-generated-text span[title^='p = ']\")"
-                                   ".length >= 5", timeout=60 * SECONDS)
-            play_pause.click()
-            counts = [change["words"] for change in changes() if change["kind"] == "text"]
-            assert counts[0] == 0 and counts[-1] >= 5, counts  # back to the prompt, then words
-            assert counts == list(range(counts[-1] + 1)), counts  # one word at a time
-            charts = [change for change in changes() if change["kind"] == "chart" and change["last"]]
-            assert len(charts) >= 5 and all(c["title"] == f"Next word after '{c['last']}'" for c in charts), charts
-            played = shaded_words.count()
-            page.wait_for_timeout(1 * SECONDS)  # paused: no more words
-            expect(shaded_words).to_have_count(played)
-            expect(chart_title).to_have_text(f"Next word after '{shaded_words.last.inner_text()}'")
-
             # Drag the Temperature slider with the mouse: the chart follows every value it passes, before
             # the button is let go.
             slider.scroll_into_view_if_needed()
@@ -206,10 +188,9 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
             page.mouse.move(x, y)
             page.mouse.down()
             seen = []
-            direction = 1 if float(readout.inner_text()) < 1.0 else -1
-            for _ in range(4):
+            for _ in range(4):  # to the left, about a step of 0.1 each time (down to about T = 0.4)
                 before = chart.inner_html()
-                x += direction * 30
+                x -= 14
                 page.mouse.move(x, y, steps=3)
                 value = readout.inner_text()
                 expect(chart).to_contain_text(f"T = {value},")
@@ -217,6 +198,25 @@ def test_panel_generates_text_and_chart_in_jupyterlab(chromium, lab):
                 seen.append(value)
             page.mouse.up()
             assert len(set(seen)) == 4, seen
+
+            # Play: Generate's text has stopped (at <EOS> or Max tokens), so Play starts a new one from the
+            # prompt and writes it word by word; after each word the chart shows what may follow it. Then
+            # Pause (the same button).
+            page.evaluate("window.panelChanges = []")
+            play_pause = panel.locator(".widget-play button").first
+            play_pause.click()
+            page.wait_for_function("() => window.panelChanges.some(c => c.kind === 'text' && c.words >= 7)",
+                                   timeout=60 * SECONDS)
+            play_pause.click()
+            counts = [change["words"] for change in changes() if change["kind"] == "text"]
+            assert counts[0] == 0 and counts[-1] >= 7, counts  # back to the prompt, then words
+            assert counts == list(range(counts[-1] + 1)), counts  # one word at a time
+            charts = [change for change in changes() if change["kind"] == "chart" and change["last"]]
+            assert len(charts) >= 7 and all(c["title"] == f"Next word after '{c['last']}'" for c in charts), charts
+            played = shaded_words.count()
+            page.wait_for_timeout(1 * SECONDS)  # paused: no more words
+            expect(shaded_words).to_have_count(played)
+            expect(chart_title).to_have_text(f"Next word after '{shaded_words.last.inner_text()}'")
 
             # A screenshot of the page with the whole panel scrolled into view.
             panel.scroll_into_view_if_needed()

@@ -16,7 +16,7 @@ def play_until_it_stops(panel) -> int:
     if play.value == play.max:
         play.value = play.min
     ticks = 0
-    while play.value + play.step <= play.max:
+    while play.value + play.step <= play.max and ticks <= play.max:  # bounded, should the panel move it back
         play.value += play.step
         ticks += 1
     return ticks

@@ -39,6 +39,7 @@ def assert_chart_words_are_the_top_ten(panel, logits, options: SamplingOptions) 
 
 
 def assert_chart_shows_chart_words(panel) -> None:
+    """The chart's HTML bars are ``chart_words``, in order, <UNK> named a rare word and p to 3 decimals."""
     label = {"<UNK>": "<UNK> (rare word)"}
     shown = [(label.get(word, word), round(p, 3)) for word, p in panel.chart_words]
     assert [(word, p) for word, _, p in bars(panel)] == shown
