@@ -5,7 +5,7 @@
     .venv/bin/python scripts/mutation_test.py --fresh    # forget earlier results first
     .venv/bin/python scripts/mutation_test.py --report   # only report the last run
 
-mutmut copies the package into mutants/, makes small changes ("mutants") to sampling.py,
+mutmut copies the package into mutants/, makes small changes ("mutants") to model.py, sampling.py,
 generate.py, data.py, training.py and checkpoints.py one at a time (``<`` for ``<=``, ``+ 1`` for
 ``- 1``, a dropped argument...) and runs the unit tests that cover the changed function. A mutant
 the tests notice is killed; one they do not notice survived. The score is killed / all mutants.
@@ -14,7 +14,7 @@ mutmut does not mutate decorated functions (``@torch.no_grad()``: ``TextGenerato
 ``TextGenerator.step``, ``evaluate_loss``; properties), so scripts/plant_bugs.py covers those.
 Takes about 20 minutes on a 2-core CPU (``--children`` sets the parallel test processes).
 Survivors whose change cannot alter behaviour are listed as equivalent, with the reason, in
-README.md's "What the tests catch"; exit status 1 when the score is below ``--target``.
+docs/testing.md's "What the tests catch"; exit status 1 when the score is below ``--target``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["sampling", "generate", "data", "training", "checkpoints"]
+MODULES = ["model", "sampling", "generate", "data", "training", "checkpoints"]
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}  # test failure, pytest error, timeouts, type check (mutmut's codes)
 NAMES = {0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", None: "not checked"}
 
