@@ -1,5 +1,9 @@
 """The models shipped inside the package, by name, trained on the default corpus.
 
+- ``"recipes"`` (the default): two LSTM layers of 256, one matrix for the
+  embedding and the output layer, trained on the recipes as streams of text
+  with SGD (the ``stream`` preset); it writes the best recipes
+  (docs/model.md says how it was found);
 - ``"book"``: the book's architecture (embedding 100, one LSTM layer of 128,
   one recipe a sequence), the ``cpu`` preset; what the course's notebooks
   on the blog post's model load.
@@ -25,8 +29,8 @@ from .vocab import Vocab
 
 PRETRAINED_DIR = Path(str(resources.files("lstm_tutorial") / "pretrained"))
 # name -> the preset that trains it (scripts/train_pretrained.py NAME)
-PRETRAINED_PRESETS = {"book": "cpu"}
-DEFAULT_PRETRAINED = "book"
+PRETRAINED_PRESETS = {"recipes": "stream", "book": "cpu"}
+DEFAULT_PRETRAINED = "recipes"
 
 
 def pretrained_path(name: str = DEFAULT_PRETRAINED) -> Path:

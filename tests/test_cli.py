@@ -277,6 +277,6 @@ def test_generate_labels_each_model_so_a_quick_run_can_be_set_beside_the_pretrai
     assert result.returncode == 0, result.stderr
     headers = [line for line in result.stdout.splitlines() if line.startswith("===")]
     assert headers[0].startswith(f"=== {run_dir / 'best.pt'} (") and "validation perplexity" in headers[0]
-    assert headers[1].startswith("=== the pretrained model 'book' shipped in the package (")
+    assert headers[1].startswith("=== the pretrained model 'recipes' shipped in the package (")
     assert "epochs" in headers[1]
     assert len(headers) == 2 and result.stdout.count("recipe for") == 2
