@@ -121,8 +121,9 @@ class LSTMLM(nn.Module):
 # | `return logits, hidden` | the scores and the state `(h_n, c_n)`, each `[1, B, 128]` |
 # | `def init_hidden(self, batch_size):` | a zero state, `[1, B, 128]` twice: the 1 is the number of LSTM layers. `.to(device)` uses the global `device`, not the model's, so a model on another device gets a state it cannot use; the package's `init_hidden` follows the model's weights |
 #
-# The package's `lstm_tutorial.LSTMLM` has the same four layers with the same names, so the blog's
-# class can load its weights. With the same weights it must give the same logits and the same
+# The package's `lstm_tutorial.LSTMLM` has the same four layers with the same names (and one more,
+# `embedding_dropout`, dropout on the word vectors: it has no weights, and the book's model leaves it
+# off, `p=0.0`), so the blog's class can load its weights. With the same weights it must give the same logits and the same
 # state. We copy the pretrained weights across (`state_dict` maps each parameter's name to its
 # tensor) and compare on the first 40 words of 32 recipes.
 
