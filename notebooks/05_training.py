@@ -322,27 +322,31 @@ assert sum(clipped_losses[-10:]) < sum(unclipped_losses[-10:])  # the clipped ru
 # %% [markdown]
 # ## 5.6 Presets: one name for a whole set of settings
 #
-# A **preset** is a named `TrainConfig`, every setting of a run in one object. The package has three:
+# A **preset** is a named `TrainConfig`, every setting of a run in one object. The package has four:
 #
 # - `quick`: a small model on the first 300 recipes, 1 epoch; seconds on a CPU. The notebooks use it
 #   when they run as tests (**quick mode**, set by the `CI` or `LSTM_TUTORIAL_QUICK` variable).
 # - `cpu`: the book's model (embedding 100, hidden 128) with batches of 8 and Adam at $3 \times
 #   10^{-3}$, at most 30 epochs with **early stopping**: the run stops once the validation loss has
-#   not improved for `patience` = 3 epochs, and the best epoch is kept. The pretrained model is this
-#   run. It is the course's preset on a GPU too.
+#   not improved for `patience` = 3 epochs, and the best epoch is kept. The pretrained `book` model is
+#   this run. It is the course's preset on a GPU too.
 # - `book`: the blog post's and the book's settings (batches of 32, Adam at $10^{-3}$); on this
 #   corpus it ends at a worse validation perplexity than `cpu`.
+# - `stream`: the package's default pretrained model, larger and trained another way (two layers of
+#   256, the embedding's matrix reused as the output layer, the text read as 20 long streams, plain
+#   SGD at learning rate 20); it is not the blog post's model, and takes about half an hour on a
+#   2-core CPU.
 
 # %%
 for name, preset in PRESETS.items():
-    print(f"{name:5} recipes {preset.max_recipes or 'all':>4} | vocabulary <= {preset.vocab_size:,} | "
+    print(f"{name:6} recipes {preset.max_recipes or 'all':>4} | vocabulary <= {preset.vocab_size:,} | "
           f"embedding {preset.embedding_dim} | hidden {preset.hidden_dim} | batch {preset.batch_size:2} | "
           f"lr {preset.learning_rate:g} | epochs <= {preset.epochs:2} | patience {preset.patience} | "
           f"clip {preset.clip_grad_norm}")
 
 # %% [markdown]
-# The pretrained model is exactly the `cpu` preset's run (`scripts/train_pretrained.py`). Its
-# per-epoch history ships with it in `metrics.json`:
+# The pretrained `book` model is exactly the `cpu` preset's run (`scripts/train_pretrained.py book`).
+# Its per-epoch history ships with it in `book.metrics.json`:
 
 # %%
 _, _, pretrained_checkpoint = pretrained_model("book")
@@ -550,7 +554,7 @@ blog_loss = blog_step(fresh, x, y)
 blog_grads = [p.grad.clone() for p in fresh.parameters()]
 fresh.zero_grad()
 torch.manual_seed(1)
-fast_loss, n_targets = forward_backward(fresh, x, y, vocab.pad_idx)
+fast_loss, n_targets, _ = forward_backward(fresh, x, y, vocab.pad_idx)
 print(f"loss: blog's lines {blog_loss:.3f}, forward_backward {fast_loss:.3f} over {n_targets} targets")
 assert abs(fast_loss - blog_loss) < 1e-5 * blog_loss
 for p, blog_grad in zip(fresh.parameters(), blog_grads):
