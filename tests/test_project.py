@@ -88,3 +88,11 @@ def test_the_version_is_written_in_one_place():
 
     assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dynamic"] == ["version"]
     assert version("lstm-tutorial") == lstm_tutorial.__version__
+
+
+def test_the_readme_is_a_page_a_user_reads():
+    """Reports (test logs, benchmark output) live in docs/, so the README stays short."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme) <= 20_000
+    for report in ("docs/testing.md", "docs/benchmarks.md", "docs/model.md"):
+        assert report in readme and (ROOT / report).exists()
