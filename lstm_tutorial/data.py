@@ -6,7 +6,9 @@ sequence shifted by one, so ``y[t]`` is the word that follows ``x[t]``.
 
 The book pads every recipe to 200 tokens; most recipes are shorter, so most
 of that compute is spent on ``<PAD>``. Here recipes of similar length share a
-batch and each batch is padded only to its own longest sequence.
+batch and each batch is padded only to its own longest sequence. Training can
+instead read the recipes as streams (:class:`StreamBatches`); validation is
+always one recipe a sequence, so every model is scored the same way.
 """
 
 from __future__ import annotations
