@@ -235,3 +235,19 @@ def test_a_stream_is_every_training_recipe_end_to_end_in_rows_that_continue_from
     assert (torch.tensor(every_token) == vocab.eos_idx).sum() >= len(recipes_read) - 4
     stream.set_epoch(1)
     assert not torch.equal(next(iter(stream))[0], batches[0][0])  # another order of recipes each epoch
+
+
+def test_a_stream_needs_streams_pieces_and_enough_tokens():
+    from lstm_tutorial.data import StreamBatches
+
+    recipes_ids = [[5, 6, 7, 2], [8, 9, 2]]
+    with pytest.raises(ValueError, match="batch_size and bptt must be at least 1, got 0 and 3"):
+        StreamBatches(recipes_ids, 0, 3)
+    with pytest.raises(ValueError, match="batch_size and bptt must be at least 1, got 2 and 0"):
+        StreamBatches(recipes_ids, 2, 0)
+    with pytest.raises(ValueError, match="7 tokens are too few for 4 streams"):
+        StreamBatches(recipes_ids, 4, 3)
+    stream = StreamBatches(recipes_ids, 2, 2)  # 7 tokens: 2 rows of 3, so 2 targets each
+    assert stream.row_length == 3 and len(stream) == 1
+    (x, y), = list(stream)
+    assert x.dtype == torch.long and x.shape == y.shape == (2, 2)

@@ -67,13 +67,6 @@ def test_initialize_model_gives_the_blogs_model_loss_and_optimizer():
     assert [p for group in optimizer.param_groups for p in group["params"]] == list(model.parameters())
 
 
-def test_bad_sizes_name_the_value():
-    with pytest.raises(ValueError, match="hidden_dim must be at least 1, got 0"):
-        LSTMLM(50, 8, 0)
-    with pytest.raises(ValueError, match="dropout_rate"):
-        LSTMLM(50, 8, 12, dropout_rate=1.0)
-
-
 def test_tied_weights_are_one_matrix_read_in_and_written_out(tmp_path):
     model = LSTMLM(50, 16, 16, dropout_rate=0.0, tie_weights=True)
     assert model.fc.weight is model.embedding.weight
@@ -118,3 +111,23 @@ def test_a_state_carried_across_pieces_is_the_state_of_the_whole_sequence():
     torch.testing.assert_close(first + second, whole, rtol=1e-5, atol=1e-4)
     fresh, _, _ = model.loss_sum(x[:, 12:], y[:, 12:])
     assert not torch.isclose(fresh, second)
+
+
+def test_stacked_layers_get_dropout_between_them_and_one_layer_none():
+    assert LSTMLM(50, 8, 8, dropout_rate=0.3, num_layers=2).lstm.dropout == 0.3
+    assert LSTMLM(50, 8, 8, dropout_rate=0.3, num_layers=1).lstm.dropout == 0.0  # nn.LSTM would warn otherwise
+    assert LSTMLM(50, 8, 8, dropout_rate=0.3).dropout.p == 0.3
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"vocab_size": 0}, "vocab_size must be at least 1, got 0"),
+    ({"embedding_dim": 0}, "embedding_dim must be at least 1, got 0"),
+    ({"hidden_dim": 0}, "hidden_dim must be at least 1, got 0"),
+    ({"num_layers": 0}, "num_layers must be at least 1, got 0"),
+    ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\), got 1.0"),
+    ({"embedding_dropout": -0.1}, r"embedding_dropout must be in \[0, 1\), got -0.1"),
+])
+def test_a_model_of_impossible_sizes_is_refused_naming_the_size(arguments, message):
+    sizes = {"vocab_size": 50, "embedding_dim": 8, "hidden_dim": 8, **arguments}
+    with pytest.raises(ValueError, match=message):
+        LSTMLM(**sizes)
