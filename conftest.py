@@ -2,8 +2,8 @@
 
 - The notebooks run in quick mode under test, so training takes seconds. Their cells are marked
   ``slow``: ``pytest -m "not slow"`` leaves them out.
-- A cell whose comment line reads ``# NBVAL_IGNORE_OUTPUT: why`` is not compared:
-  nbval itself only knows the bare marker, and we want the reason on the same line.
+- A cell tagged ``nbval-ignore-output`` (the machine's device, timings, training runs) is not
+  compared; the tags live in the cells' metadata, kept in the ``.py`` sources by jupytext.
 - Progress bars are not compared: tqdm draws its bar as a widget, or on stderr
   without ipywidgets, and it differs from run to run (speed, timing). Only the
   bars are dropped: anything else on stderr (a warning, say) is compared like stdout.
@@ -34,16 +34,6 @@ def pytest_collection_modifyitems(items):
         if isinstance(item, nbval.plugin.IPyNbCell):
             item.add_marker(pytest.mark.slow)
 
-
-_find_comment_markers = nbval.plugin.find_comment_markers
-_MARKER_WITH_REASON = re.compile(r"^(\s*#\s*NBVAL_[A-Z_]+)\s*:.*$", re.M)
-
-
-def _find_comment_markers_with_reasons(source):
-    return _find_comment_markers(_MARKER_WITH_REASON.sub(r"\1", source))
-
-
-nbval.plugin.find_comment_markers = _find_comment_markers_with_reasons
 
 # --- progress bars -------------------------------------------------------------------------------
 # tqdm's bar: "Epoch 1:  45%|████▌     | 9/20 [00:01<00:01, 8.12it/s, loss=5.1234]"

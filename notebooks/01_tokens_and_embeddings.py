@@ -9,8 +9,7 @@
 # table: a weight matrix with one row per word. From section 1.10 on we open the table of the
 # pretrained model that ships with the package and see what training did to its rows.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.

@@ -8,8 +8,7 @@
 # as a diagram and by hand; why an LSTM and not a plain RNN; how far back the trained model
 # remembers; and why carrying the state makes generation fast.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.
@@ -651,8 +650,7 @@ print(generator.text(state.token_ids[0]))
 # And the time: 300 words written both ways (without stopping at `<EOS>`, so both write exactly
 # 300), reading the clock after every word.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: timings depend on the machine.
+# %% tags=["nbval-ignore-output"]
 import time
 
 

@@ -9,8 +9,7 @@
 # `ignore_index` for padding, and **perplexity**. Then we ask what the pretrained model's validation
 # perplexity of 35 means, by computing what counting words alone achieves on the same recipes.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.

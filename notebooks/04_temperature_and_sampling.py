@@ -9,8 +9,7 @@
 # tables of the most likely next words, all with the pretrained model that ships with the package:
 # nothing is trained here, and no other notebook needs to run first.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.

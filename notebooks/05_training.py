@@ -13,8 +13,7 @@
 # The whole notebook takes 2 to 6 minutes on a 2-core CPU, depending on what else the CPU is doing.
 # When the notebooks run as tests (quick mode) it trains the small `quick` preset instead.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.
@@ -185,8 +184,7 @@ def train_plain(model, batches, optimizer, clip=1.0):
 # `evaluate_plain` on all 82 validation batches, is the fair number: recipes never trained on, dropout
 # off.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: training (120 steps, 40 in quick mode); the losses depend on the hardware's arithmetic.
+# %% tags=["nbval-ignore-output"]
 PLAIN_STEPS = 40 if quick_mode() else 120
 batches = list(itertools.islice(train_loader, PLAIN_STEPS))
 optimizer = torch.optim.Adam(model.parameters(), lr=cpu.learning_rate)
@@ -375,12 +373,10 @@ assert len(pretrained_history) - best_epoch == PRESETS["cpu"].patience
 # Drive (Colab asks for permission, in this notebook only) and uses `MyDrive/lstm_models`, because a
 # Colab runtime forgets its files when it disconnects and Drive does not.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the folder is on Google Drive under Colab, ./lstm_models elsewhere.
+# %% tags=["nbval-ignore-output"]
 folder = checkpoint_dir()
 
-# %%
-# NBVAL_IGNORE_OUTPUT: training (the cpu preset, or quick in quick mode); precision, times and losses depend on the machine.
+# %% tags=["nbval-ignore-output"]
 config = PRESETS[course_preset()].updated(epochs=1)
 trainer = Trainer.from_config(config, out_dir=folder)
 history = trainer.fit()
@@ -424,8 +420,7 @@ print("last.pt gives back the trained model: the same next-word probabilities")
 # history, the random number generators' state) and continues; `epochs=2` raises the limit by one.
 # The resumed run sees the same batches and random numbers as an uninterrupted 2-epoch run would.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: training; the folder, times and losses depend on the machine and the preset.
+# %% tags=["nbval-ignore-output"]
 del trainer  # the session "dies"
 trainer = Trainer.resume(folder / "last.pt", epochs=2)
 history = trainer.fit()
@@ -488,8 +483,7 @@ for seed in (0, 1):
 # %% [markdown]
 # Then yours, after its 2 epochs:
 
-# %%
-# NBVAL_IGNORE_OUTPUT: your model depends on the training run.
+# %% tags=["nbval-ignore-output"]
 for seed in (0, 1):
     print(f"seed {seed}:", trainer.generator.sample(prompt, max_tokens=40, temperature=0.8, seed=seed)[0], "\n")
 
@@ -564,8 +558,7 @@ print("same gradients for all", len(blog_grads), "parameter tensors")
 # %% [markdown]
 # And the time per training batch (forward and backward) on this machine, on section 5.3's batches:
 
-# %%
-# NBVAL_IGNORE_OUTPUT: timing; depends on the machine.
+# %% tags=["nbval-ignore-output"]
 def one_pass(step, timed=batches[:3]):
     start = time.perf_counter()
     for x, y in timed:

@@ -8,8 +8,7 @@
 # from code, so you can see what it shows even where widgets do not render (on GitHub, for instance).
 # Nothing is trained here, and no other notebook needs to run first.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.

@@ -11,8 +11,7 @@
 # Everything here uses the pretrained model shipped in the package (the book's sizes: embeddings of
 # 100 numbers, 128 hidden units, a vocabulary of 8,203 words); nothing is trained.
 
-# %%
-# NBVAL_IGNORE_OUTPUT: the device depends on the machine.
+# %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
 # its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
 # for. Elsewhere it is already installed.
