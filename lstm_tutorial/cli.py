@@ -108,9 +108,8 @@ def _config_changes(args) -> dict:
 
 
 def _train(args) -> None:
-    from .checkpoints import BEST, LAST, METRICS, load_checkpoint
+    from .checkpoints import BEST, LAST, METRICS
     from .colab_drive import checkpoint_dir
-    from .config import config_for_resume
     from .training import Trainer
 
     out_dir = Path(args.out) if args.out else checkpoint_dir()
@@ -126,9 +125,8 @@ def _train(args) -> None:
             from_preset = field not in changes and field not in RESUMABLE_FIELDS and hasattr(args, "preset")
             return f"--preset {args.preset}'s {_flag(field)}" if from_preset else _flag(field)
 
-        config_for_resume(TrainConfig.from_dict(load_checkpoint(last)["config"]), requested, flag_of)
         trainer = Trainer.resume(last, device=args.device, out_dir=out_dir, progress=not args.no_progress,
-                                 **requested)
+                                 name_of=flag_of, **requested)
     else:
         config = PRESETS[getattr(args, "preset", DEFAULT_PRESET)].updated(**changes)
         trainer = Trainer.from_config(config, args.device, out_dir, progress=not args.no_progress)

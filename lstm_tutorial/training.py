@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -196,6 +197,7 @@ class Trainer:
         device: torch.device | str | None = None,
         out_dir: str | os.PathLike | None = None,
         progress: bool = True,
+        name_of: Callable[[str], str] = str,
         **requested,
     ) -> Trainer:
         """Continue a run from its checkpoint (usually ``last.pt``).
@@ -206,12 +208,13 @@ class Trainer:
         new value, and any other change (the data, the split, the model's
         shape) is refused with a ValueError naming it (see
         :func:`~lstm_tutorial.config.config_for_resume`). With only ``epochs``
-        raised, the run matches an uninterrupted one. ``device``: None means
-        the GPU when there is one, else the CPU.
+        raised, the run matches an uninterrupted one. ``name_of`` names a field
+        in that error (the command line passes its flag names). ``device``:
+        None means the GPU when there is one, else the CPU.
         """
         checkpoint = checkpoints.load_checkpoint(checkpoint_path)
         saved = TrainConfig.from_dict(checkpoint["config"])
-        config = config_for_resume(saved, requested)
+        config = config_for_resume(saved, requested, name_of)
         if texts is None:
             texts = load_recipes(config.data, config.include_ingredients)
         out_dir = out_dir if out_dir is not None else Path(checkpoint_path).parent
