@@ -10,9 +10,8 @@
 # nothing is trained here, and no other notebook needs to run first.
 
 # %% tags=["nbval-ignore-output"]
-# Setup: under Colab, install the course package from GitHub (CI sets LSTM_TUTORIAL_INSTALL_FROM to
-# its checkout); it needs nothing newer than Colab has, so nothing is upgraded and no restart is asked
-# for. Elsewhere it is already installed.
+# Setup: under Colab, install the course package from GitHub (a few seconds; nothing is upgraded).
+import importlib.util
 import os
 import subprocess
 import sys
@@ -21,6 +20,8 @@ REPO_URL = "https://github.com/lstm-tutorial/lstm-tutorial"
 if "google.colab" in sys.modules:
     source = os.environ.get("LSTM_TUTORIAL_INSTALL_FROM", f"git+{REPO_URL}")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
+elif importlib.util.find_spec("lstm_tutorial") is None:
+    raise SystemExit(f"The course package is missing: run  pip install git+{REPO_URL}  then restart the kernel.")
 
 import torch
 

@@ -10,19 +10,24 @@ import pytest
 
 from lstm_tutorial.course import REPO_URL
 
+import importlib.util
+import re
+
 INSTALL_FROM = "LSTM_TUTORIAL_INSTALL_FROM"  # .ci/run sets it for its Colab-like run
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 EXPECTED = ["01_tokens_and_embeddings", "02_lstm_and_hidden_state", "03_logits_softmax_loss",
-            "04_temperature_and_sampling", "05_training", "06_interactive_generation", "07_inside_the_trained_model"]
+            "04_temperature_and_sampling", "05_training", "06_interactive_generation", "07_inside_the_trained_model",
+            "08_under_the_hood"]
+NOT_COMPARED = {"nbval-ignore-output", "nbval-skip"}
 
 
 def cells(notebook) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source.strip()) for cell in notebook.cells]
 
 
-def test_the_seven_notebooks_are_there():
+def test_the_course_notebooks_are_there():
     assert [p.stem for p in SOURCES] == EXPECTED
 
 
@@ -63,3 +68,29 @@ def test_what_a_learner_reads_has_no_test_machinery(source):
     """nbval's markers are cell tags, not comments in the code a learner reads."""
     for cell in jupytext.read(source).cells:
         assert "NBVAL" not in cell.source and "nbval" not in cell.source.lower(), cell.source[:80]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_setup_cell_says_how_to_install_the_package_when_it_is_missing(source, monkeypatch):
+    setup = jupytext.read(source).cells[1].source
+    before_torch = setup[:setup.index("import torch")]
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "lstm_tutorial" else real_find_spec(name, *args))
+    with pytest.raises(SystemExit, match=re.escape(f"pip install git+{REPO_URL}")):
+        exec(before_torch, {})
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_most_code_cells_have_their_outputs_compared(source):
+    code_cells = [cell for cell in jupytext.read(source).cells if cell.cell_type == "code"]
+    compared = [cell for cell in code_cells if not NOT_COMPARED & set(cell.metadata.get("tags", []))]
+    assert len(compared) >= 0.7 * len(code_cells), f"{len(compared)} of {len(code_cells)} code cells compared"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_each_notebook_ends_with_three_or_more_exercises(source):
+    markdown = "\n".join(cell.source for cell in jupytext.read(source).cells if cell.cell_type == "markdown")
+    assert "\n## Exercises" in markdown
+    numbered = re.findall(r"^\*\*(\d+)\.", markdown.split("\n## Exercises")[-1], flags=re.M)
+    assert [int(n) for n in numbered] == list(range(1, len(numbered) + 1)) and len(numbered) >= 3, numbered
