@@ -3,10 +3,18 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/01_tokens_and_embeddings.ipynb)
 #
-# A recipe becomes word **tokens** (the units the model reads: a word or a punctuation mark), then
-# integer **ids** (each token's number in the vocabulary), then vectors. We follow the shapes at every
-# step and see that the first layer of the blog post's `LSTMLM`, `nn.Embedding`, is just a lookup
-# table: a weight matrix with one row per word. From section 1.10 on we open the table of the
+# This is notebook 1 of 8: notebooks 1 to 7 are the course, notebook 8 is an appendix on the
+# engineering behind it. The course builds a word-level LSTM that writes recipes. It starts from the
+# LSTM chapter of *Generative Deep Learning* (2nd edition, David Foster; "the book"), whose model is
+# written in Keras. The data preparation is the book's: the Epicurious recipes, each turned into one
+# string `"Recipe for {title} | {directions}"`, split into words and cut to 200 tokens. A Korean blog
+# post ("the blog post") ports the book's model to PyTorch; its `LSTMLM`, its text generator and its
+# training loop are the code the course follows, names included.
+#
+# Here a recipe becomes word **tokens** (the units the model reads: a word or a punctuation mark),
+# then integer **ids** (each token's number in the vocabulary), then vectors. We follow the shapes at
+# every step and see that the first layer of the blog post's `LSTMLM`, `nn.Embedding`, is just a
+# lookup table: a weight matrix with one row per word. From section 1.10 on we open the table of the
 # pretrained model that ships with the package and see what training did to its rows.
 
 # %% tags=["nbval-ignore-output"]
@@ -45,12 +53,11 @@ from lstm_tutorial.checkpoints import validation_loader
 # %% [markdown]
 # ## 1.1 The corpus
 #
-# A **corpus** is the body of text a model learns from. The book's LSTM chapter, which the blog post
-# ports to PyTorch, trains on the Epicurious recipes (about 20,000, downloaded from Kaggle), each
-# turned into one string `"Recipe for {title} | {directions}"`. The package bundles a corpus in the
-# same format, so the course runs offline: `load_recipes()` returns 3,271 recipes, 320 written for this
-# project with the help of language models, followed by 2,951 from the Wikibooks Cookbook (CC BY-SA
-# 4.0; the README says where each part comes from). Give it a path (for example to the Epicurious
+# A **corpus** is the body of text a model learns from. The book's is about 20,000 Epicurious
+# recipes, downloaded from Kaggle. The package bundles a corpus in the book's format, so the course
+# runs offline: `load_recipes()` returns 3,271 recipes, 320 written for this project with the help
+# of language models, followed by 2,951 from the Wikibooks Cookbook (CC BY-SA 4.0; the README says
+# where each part comes from). Give it a path (for example to the Epicurious
 # `full_format_recipes.json`) to use other recipes.
 
 # %%
@@ -66,9 +73,9 @@ print(texts[len(original)][:160], "...  <- the first Wikibooks recipe")
 # %% [markdown]
 # ## 1.2 Tokens
 #
-# The model works on words, not letters. `tokenize` lowercases the text and makes every word and
-# every punctuation mark a token of its own. The blog post's generator split its prompt with
-# `.lower().split()` instead, which keeps `onion.` in one piece: a word the vocabulary never saw.
+# The model works on words, not letters. As in the book's preparation, `tokenize` lowercases the
+# text and makes every word and every punctuation mark a token of its own. The blog post's generator
+# split its prompt with `.lower().split()` instead, which keeps `onion.` in one piece: a word the vocabulary never saw.
 # The package tokenizes prompts and training text with the same function.
 
 # %%
@@ -114,8 +121,8 @@ plt.show()
 # pretrained model.
 #
 # The package ships two pretrained models, both trained on this corpus. The course's notebooks on
-# the model load `"book"`: the blog post's (and the book's) sizes, embedding 100 and one LSTM layer
-# of 128, trained one recipe at a time, so what you see is the model the blog post builds. The
+# the model load `"book"`: the blog post's `LSTMLM` with the book's sizes, embedding 100 and one LSTM
+# layer of 128, trained one recipe at a time, so what you see is the model the blog post builds. The
 # default one, `pretrained_generator()` with no name, is larger and trained differently (two layers,
 # one matrix shared by the embedding and the output layer, text read as one long stream): it writes
 # better recipes, and notebook 6's panel uses it.
@@ -127,7 +134,7 @@ print(vocab.idx2token[:16])
 print({word: vocab.token2idx[word] for word in ["<PAD>", "<UNK>", "<EOS>", "recipe", "for", "onion"]})
 assert all(vocab.token2idx[token] == idx for idx, token in enumerate(vocab.idx2token))
 
-model, pretrained_vocab, checkpoint = pretrained_model("book", "cpu")  # the blog post's sizes
+model, pretrained_vocab, checkpoint = pretrained_model("book", "cpu")  # the book's sizes
 assert pretrained_vocab.idx2token == vocab.idx2token
 print("the same as the pretrained model's vocabulary:", pretrained_vocab.idx2token == vocab.idx2token)
 
@@ -283,25 +290,41 @@ plt.show()
 # %% [markdown]
 # ## 1.12 Training moves only the rows it sees
 #
-# The table is an ordinary weight. Training computes the **gradient** of the loss (how much the loss
-# would change for a small change of each weight) and moves every weight against it. Only the rows
-# that were looked up take part in the loss, so only they get a gradient. Here the loss of one
-# sentence flows back through the pretrained model (we do not change the model, we only look at the
-# gradient).
+# The table is an ordinary weight. Training computes a **loss**, one number that says how wrong the
+# model is, and its **gradient** (how much the loss would change for a small change of each weight),
+# then moves every weight a little against the gradient. Notebooks 3 and 5 build the model's real loss
+# and training loop; here any loss computed from looked-up rows will do, since we only ask which rows
+# get a gradient. Only the rows that were looked up take part in the loss, so only they get one.
+#
+# Our stand-in loss is the mean squared length of the looked-up rows (lowering it pulls them toward
+# zero). `loss.backward()` has PyTorch compute the gradient for every weight of the table and store it
+# in `weight.grad`; one step of **gradient descent** then subtracts a small multiple of it. The table
+# is a fresh one, the same as section 1.9's since it is drawn with the same seed.
 
 # %%
-print([text[:40] for text in texts if "tomato soup" in text.lower()[:60]])  # a dish the corpus has
-
-sentence = torch.tensor([vocab.encode("recipe for tomato soup | chop the onion.")])
-model.zero_grad()
-logits, _ = model(sentence[:, :-1])
-loss = nn.functional.cross_entropy(logits[0], sentence[0, 1:])
+torch.manual_seed(0)
+toy_table = nn.Embedding(len(vocab), 100)
+assert torch.equal(toy_table.weight, embedding.weight)  # section 1.9's table, drawn again
+soup_ids = torch.tensor(vocab.encode("recipe for tomato soup | chop the onion and add the tomatoes."))
+loss = (toy_table(soup_ids) ** 2).sum(dim=1).mean()  # a stand-in loss: mean squared length of the rows used
 loss.backward()
 
-rows_with_gradient = (model.embedding.weight.grad.abs().sum(dim=1) > 0).nonzero().flatten()
-print(f"{len(rows_with_gradient)} of {len(vocab):,} rows get a gradient:", [vocab.idx2token[i] for i in rows_with_gradient])
-assert set(rows_with_gradient.tolist()) == set(sentence[0, :-1].tolist())  # the input words, each once
-model.zero_grad(set_to_none=True)
+has_gradient = toy_table.weight.grad.abs().sum(dim=1) > 0
+print(f"{len(soup_ids)} tokens; {int(has_gradient.sum())} of {len(vocab):,} rows get a gradient:",
+      [vocab.idx2token[i] for i in has_gradient.nonzero().flatten()])
+assert set(has_gradient.nonzero().flatten().tolist()) == set(soup_ids.tolist())  # "the" twice, one row
+
+before = toy_table.weight.detach().clone()
+with torch.no_grad():  # the update itself is not part of the loss
+    toy_table.weight -= 0.1 * toy_table.weight.grad
+changed = (toy_table.weight != before).any(dim=1)
+print(f"one step later {int(changed.sum())} rows have changed; the other {int((~changed).sum()):,} are as before")
+assert torch.equal(changed, has_gradient)
+print(f"loss before the step {loss:.2f}, after {(toy_table(soup_ids) ** 2).sum(dim=1).mean():.2f}")
+
+# %% [markdown]
+# The same holds when the loss comes from the whole model: the LSTM only ever receives looked-up
+# rows, so the rest of the table gets no gradient and does not move.
 
 # %% [markdown]
 # ## 1.13 Trained rows and rows still random
@@ -394,48 +417,52 @@ assert unit[vocab.token2idx["onion"]] @ unit[vocab.token2idx["garlic"]] > 4 * ch
 # %% [markdown]
 # ## Exercises
 #
-# **1. Predict, then run.** How many rows of the pretrained table get a gradient from the sentence
-# `"recipe for banana bread | mash the bananas with the butter."`? (The corpus has banana bread.)
-# Count before you run the cell below.
+# **1. A smaller vocabulary.** Build a vocabulary of 2,000 tokens with `Vocab.build(texts, 2000)`.
+# Predict first, from the coverage curve of section 1.5 (mind the three special tokens): what share
+# of the corpus's tokens become `<UNK>`? And how many of the 3,271 recipes contain at least one
+# `<UNK>`? Then measure both (the cell below is one way to do it).
 #
 # <details><summary>Solution</summary>
 #
-# 10. The inputs are every token but the last (`.` is only a target), and "the" appears twice but owns
-# one row: `recipe`, `for`, `banana`, `bread`, `|`, `mash`, `the`, `bananas`, `with`, `butter`.
+# 2,000 ids hold 1,997 words (the other 3 are the special tokens), which cover 96.5% of the text, so
+# 3.5% of the tokens become `<UNK>`: about one in 28. Yet 2,920 of the 3,271 recipes (89%) have at
+# least one, because almost every recipe has a rare word or two; `canola` and `tabasco` are among the
+# words dropped. A model trained with this vocabulary would write `<UNK>` in most of its recipes.
 #
 # </details>
 
 # %%
-print([text[:40] for text in texts if "banana bread" in text.lower()[:60]])
-sentence = torch.tensor([vocab.encode("recipe for banana bread | mash the bananas with the butter.")])
-model.zero_grad()
-logits, _ = model(sentence[:, :-1])
-nn.functional.cross_entropy(logits[0], sentence[0, 1:]).backward()
-n_rows = int((model.embedding.weight.grad.abs().sum(dim=1) > 0).sum())
-model.zero_grad(set_to_none=True)
-print(n_rows, "rows get a gradient")
-assert n_rows == len(set(sentence[0, :-1].tolist()))
+small_vocab = Vocab.build(texts, 2000)
+encoded = [small_vocab.encode(text) for text in texts]
+n_tokens = sum(len(ids) for ids in encoded)
+n_unknown = sum(ids.count(small_vocab.unk_idx) for ids in encoded)
+print(f"vocabulary of {len(small_vocab):,}: {n_unknown / n_tokens:.1%} of the tokens are <UNK>")
+print(f"the coverage curve said: 1 - {covered[1996]:.3f} = {1 - covered[1996]:.1%}")
+assert abs(n_unknown / n_tokens - (1 - covered[1996].item())) < 1e-6
+
+with_unknown = sum(small_vocab.unk_idx in ids for ids in encoded)
+print(f"{with_unknown:,} of {len(texts):,} recipes ({with_unknown / len(texts):.0%}) contain <UNK>")
+print("the first words dropped:", vocab.idx2token[2000:2005])
 
 # %% [markdown]
-# **2. Change this, what happens?** Build the vocabulary with `max_size=1000` instead of 10,000.
-# What share of the corpus's tokens become `<UNK>`? Read it off the coverage curve of section 1.5
-# first (mind the three special tokens), then check.
+# **2. The book's batch size.** The book puts 32 recipes in a batch; section 1.8 used 8. Make the
+# loaders with `batch_size=32` and measure the share of padding again. Predict first: more or less
+# than the 1.4% with batches of 8, and how close to the 39.0% of padding every recipe to 200?
 #
 # <details><summary>Solution</summary>
 #
-# A vocabulary of 1,000 keeps 997 words (the other 3 ids are the special tokens), which cover 92.2% of
-# the text, so 7.8% of the tokens become `<UNK>`: about one in thirteen. The model would then predict
-# `<UNK>` often, and generated recipes would be full of it.
+# 1.8%: a little more, since 32 recipes span a wider range of lengths than 8, but nowhere near 39.0%,
+# because `make_dataloaders` still puts recipes of similar length together. The 2,617 training recipes
+# now make 82 batches instead of 328.
 #
 # </details>
 
 # %%
-small_vocab = Vocab.build(texts, max_size=1000)
-all_ids = [i for text in texts for i in small_vocab.encode(text)]
-unk_share = all_ids.count(small_vocab.unk_idx) / len(all_ids)
-print(f"vocabulary of {len(small_vocab)}: {unk_share:.1%} of the tokens are <UNK>")
-print(f"the coverage curve says: 1 - {covered[996]:.3f} = {1 - covered[996]:.1%}")
-assert abs(unk_share - (1 - covered[996].item())) < 1e-6
+loader_32, _ = make_dataloaders(texts, vocab, max_len=200, batch_size=32, val_fraction=0.2)
+padded_32 = sum(y.numel() for _, y in loader_32)
+print(f"batches of 32: {len(loader_32)} batches, {padded_32:,} positions, {1 - real / padded_32:.1%} padding")
+print(f"batches of 8:  {len(train_loader)} batches, {padded_here:,} positions, {1 - real / padded_here:.1%} padding")
+assert sum(int((y != vocab.pad_idx).sum()) for _, y in loader_32) == real  # the same words, packed differently
 
 # %% [markdown]
 # **3. Predict, then run.** Which five words have the rows closest (by cosine similarity) to
