@@ -40,7 +40,7 @@ import torch
 
 from lstm_tutorial import PyTorchTextGenerator, SamplingOptions, load_recipes, pretrained_model, tokenize
 from lstm_tutorial.blog import apply_temperature
-from lstm_tutorial.sampling import next_token_probs
+from lstm_tutorial.sampling import draw, next_token_probs
 
 
 def show(probs: torch.Tensor) -> str:
@@ -75,40 +75,41 @@ for T in [0.5, 1.0, 2.0, 5.0, 100.0]:
 # The blog post's `PyTorchTextGenerator.sample_from` gets probabilities, not scores, and sharpens
 # them with `probs ** (1 / temperature)`, then renormalises. Since $p_i = e^{z_i} / S$,
 # $p_i^{1/T} = e^{z_i / T} / S^{1/T}$: the factor $S^{1/T}$ is the same for every word and the
-# renormalisation removes it. Here is the blog post's method as a plain function, checked against
-# `softmax(z / T)` and against the package.
+# renormalisation removes it. Here is the blog post's method as a function, checked against
+# `softmax(z / T)` and the package. It draws with notebook 3's `draw(probs, generator)` (cumulative
+# sum, a uniform $u$, `torch.searchsorted`) where the blog post calls `torch.multinomial`: the same
+# distribution, and with a seed the same word as the package (section 4.3 checks it).
 
 # %%
-def blog_sample_from(probs, temperature=1.0):
-    """The blog post's PyTorchTextGenerator.sample_from, unchanged (as a function)."""
+def sample_from(probs: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None):
+    """The blog post's PyTorchTextGenerator.sample_from as a function, drawing with `draw`."""
     probs = probs ** (1 / temperature)
     probs = probs / probs.sum()
-    sample_idx = torch.multinomial(probs, 1).item()
+    sample_idx = int(draw(probs, generator))
     return sample_idx, probs.cpu().numpy()
 
 
-torch.manual_seed(0)
 p = torch.softmax(z, dim=0)
 for T in [0.5, 2.0, 5.0]:
-    _, blog_probs = blog_sample_from(p, T)
+    _, blog_probs = sample_from(p, T)
     torch.testing.assert_close(torch.from_numpy(blog_probs), torch.softmax(z / T, dim=0))
     torch.testing.assert_close(apply_temperature(p, T), torch.softmax(z / T, dim=0))
     torch.testing.assert_close(next_token_probs(z, T), torch.softmax(z / T, dim=0))
 print("the blog post's probs ** (1/T), renormalised == softmax(z / T) == the package's apply_temperature / next_token_probs")
 
 # %% [markdown]
-# Same numbers, but the blog post's way breaks for small $T$. With $T = 0.005$ each probability is
+# Same numbers, but the blog post's way breaks for small $T$. At $T = 0.005$ each probability is
 # raised to the power 200: $0.4^{200} \approx 10^{-80}$ is below the smallest float32, so every word
-# becomes 0 and `0 / 0` is `nan`. With $T = 0$ it divides by zero. The package works on the
-# scores instead: for $T < 1$ it computes `softmax((z - max z) / T)` (the largest scaled score is
-# exactly 0, so nothing overflows or vanishes to nan), and it treats $T = 0$ as greedy (section 4.6).
+# becomes 0 and `0 / 0` is `nan`. At $T = 0$ it divides by zero. The package works on the scores:
+# for $T < 1$ it computes `softmax((z - max z) / T)` (the largest scaled score is exactly 0, so
+# nothing overflows), and $T = 0$ is greedy (section 4.6).
 
 # %%
 p4 = torch.tensor([0.4, 0.3, 0.2, 0.1])
 for T in [0.005, 0.0]:
     try:
-        blog_sample_from(p4, T)
-    except (RuntimeError, ZeroDivisionError) as error:
+        print(f"blog post, T = {T}: {show(torch.from_numpy(sample_from(p4, T)[1]))}")
+    except ZeroDivisionError as error:
         print(f"blog post, T = {T}: {type(error).__name__}: {error}")
     print(f"package,   T = {T}: {show(apply_temperature(p4, T))}")
 
@@ -117,10 +118,10 @@ for T in [0.005, 0.0]:
 #
 # From here on the numbers come from the model shipped inside the package: the book's architecture
 # (embedding 100, LSTM with 128 hidden units) trained on 2,617 of the course's 3,271 recipes, with a
-# validation perplexity of 35.3 on the other 654. Nothing is trained in this notebook, and it needs
-# no other notebook run first. `pretrained_model()` gives the model, its vocabulary and its checkpoint;
-# `pretrained_generator()` wraps the same in a `TextGenerator`. We also build the blog post's
-# `PyTorchTextGenerator` from the model, `idx2token` and `token2idx`, as the blog post does.
+# validation perplexity of 35.3 on the other 654. `pretrained_model("book")` gives the model, its
+# vocabulary and its checkpoint. We build the blog post's `PyTorchTextGenerator` from the model,
+# `idx2token` and `token2idx`, as the blog post does, and check that our `sample_from` of section 4.2
+# draws the same word as its `sample_from` with the same seed.
 #
 # **Prefill** means running the model over the whole prompt once, keeping the LSTM state and the
 # logits for the word after it (the blog post's `logits[0, -1, :]`); generation then continues one
@@ -150,13 +151,14 @@ logits = state.next_logits[0]  # [vocab]: raw scores for the word after the prom
 probs = torch.softmax(logits, dim=-1)
 assert logits.shape == (V,)  # one score per vocabulary word
 
-# the blog post's sample_from and the package's agree on the real distribution too
-torch.manual_seed(0)
+# our sample_from and the package's agree on the real distribution, and with one seed on the word drawn
+print(f"{prompt!r}: logits {tuple(logits.shape)}")
 for T in [0.5, 1.0, 1.5]:
-    _, blog_probs = blog_sample_from(probs, T)
-    _, package_probs = gen.sample_from(probs, T)
+    ours, blog_probs = sample_from(probs, T, torch.Generator().manual_seed(0))
+    package, package_probs = gen.sample_from(probs, T, gen.random_generator(0))
     np.testing.assert_allclose(blog_probs, package_probs, rtol=1e-4, atol=1e-8)
-print(f"{prompt!r}: logits {tuple(logits.shape)}; blog post's sample_from == package's at T = 0.5, 1, 1.5")
+    assert ours == package
+    print(f"T = {T}, seed 0: sample_from draws {gen.idx2token[ours]!r}, the package's sample_from too")
 
 # %% [markdown]
 # ## 4.4 One next word at five temperatures
@@ -192,15 +194,13 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# At $T = 1$ the two leaders are 180 and 350, at 0.309 and 0.224: the corpus gives oven
-# temperatures in both °C and °F, and the model hedges between them. Lowering $T$ does not hand
-# everything to the first: at $T = 0.2$, 180 takes 0.833 and 350 still keeps 0.167. Dividing the
-# logits by $T$ multiplies the gap between two scores by $1/T$, so the ratio of two probabilities is
-# raised to the power $1/T$: 1.380 at $T = 1$ becomes $1.380^5 \approx 5.0$ at $T = 0.2$ (the check
-# above), and 0.833 / 0.167 is that 5. The other words, already far behind, vanish. Only a much
-# smaller $T$ gives 180 nearly everything (section 4.5, and exercise 4). At $T = 2$ the bars flatten
-# towards the long tail: the top five hold only 0.141 of the probability, the rest is spread over
-# thousands of words.
+# At $T = 1$ the leaders are 180 and 350 (0.309 and 0.224): the corpus gives oven temperatures in
+# °C and °F, and the model hedges. Lowering $T$ does not hand everything to the first: at $T = 0.2$,
+# 180 takes 0.833 and 350 keeps 0.167. Dividing the logits by $T$ multiplies the gap between two
+# scores by $1/T$, so the ratio of two probabilities is raised to the power $1/T$: 1.380 becomes
+# $1.380^5 \approx 5.0$ = 0.833 / 0.167 (the check above), while the words far behind vanish
+# (exercise 4 asks when 180 gets nearly everything). At $T = 2$ the bars flatten: the top five hold
+# only 0.141, the rest is spread over thousands of words.
 
 # %% [markdown]
 # ## 4.5 Entropy against temperature
@@ -257,21 +257,18 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# Every curve rises with $T$ (the assert) and heads towards $\ln V = 9.012$ (at $T = 3$ they are
-# between 7.6 and 8.2). Towards $T \to 0$ they all fall, but how far and how fast depends on how
-# close the leaders are:
+# Every curve rises with $T$ (the assert) towards $\ln V = 9.012$ (7.6 to 8.2 at $T = 3$). Towards
+# $T \to 0$ they fall, the faster the further apart the leaders are:
 #
-# - **sure** ("°" at 0.995): $H$ is 0.053 at $T = 1$ and 0.000 at $T = 0.5$ and below;
-# - **two leaders** (180 and 350): $H$ is 0.453 at $T = 0.2$ (the 0.833 / 0.167 split of section
-#   4.4, below $\ln 2$ because the split is uneven) and reaches about 0 (0.012) only at $T = 0.05$;
-# - **many fit**: water, oil and onion are nearly tied at $T = 1$ (0.039, 0.038, 0.037). Raising
-#   ratios this close to 1 to the power $1/T$ keeps them close, so the curve flattens near
-#   $\ln 3 = 1.099$ (1.199 at $T = 0.1$, where the three share 0.975 of the probability), and at
-#   $T = 0.02$ it is still 0.603, near $\ln 2$: water 0.795, oil 0.169, a ratio of 4.7 after being
-#   raised to the power 50 (water and oil differ by only about 3% at $T = 1$).
+# - **sure** ("°" at 0.995): $H$ is 0.053 at $T = 1$, 0.000 from $T = 0.5$ down;
+# - **two leaders**: 0.453 at $T = 0.2$ (the uneven 0.833 / 0.167 split of section 4.4, below
+#   $\ln 2$), about 0 (0.012) only at $T = 0.05$;
+# - **many fit**: water, oil and onion are nearly tied at $T = 1$ (0.039, 0.038, 0.037), and ratios
+#   this close to 1 stay close when raised to the power $1/T$: the curve flattens near
+#   $\ln 3 = 1.099$ (1.199 at $T = 0.1$, the three holding 0.975), and at $T = 0.02$ it is still
+#   0.603 (water 0.795, oil 0.169).
 #
-# So $H \to 0$ as $T \to 0$ always holds in the limit, but where two or three words are nearly tied
-# the temperature must be tiny before one of them takes everything.
+# $H \to 0$ as $T \to 0$, but where words are nearly tied only a tiny $T$ lets one take everything.
 
 # %% [markdown]
 # ## 4.6 T -> 0 is greedy decoding
@@ -285,9 +282,9 @@ for T in [1.0, 0.5, 0.2, 0.1, 0.05, 0.0]:
     print(f"T = {T:<4}: {show(next_token_probs(p4.log(), T))}")
 
 # %% [markdown]
-# With $T = 0$ generation no longer depends on the random seed. Below, a greedy loop written by
-# hand (prefill the prompt, then argmax and feed that word back with the carried state `(h, c)`,
-# as in notebook 2) is checked against the package's `generate(..., temperature=0)`.
+# With $T = 0$ generation no longer depends on the seed. A greedy loop by hand (prefill the prompt,
+# then argmax and feed that word back with the carried state `(h, c)`, as in notebook 2), checked
+# against the package's `generate(..., temperature=0)`:
 
 # %%
 @torch.no_grad()
@@ -316,14 +313,12 @@ print(f"T = 0 (greedy): {gen.text(by_hand)}")
 
 # %% [markdown]
 # Greedy starts like a real recipe ("preheat oven to 350°f (175°c). combine the flour, baking
-# powder, and salt in a bowl.") and then loops: "add the onion and cook until the onion is tender"
-# three times, because once inside that sentence the most likely words lead back into it. This is
-# the usual failure of greedy decoding: the most likely word at each step does not make the most
-# likely, let alone the best, text.
+# powder, and salt in a bowl.") and then loops on "add the onion and cook until the onion is
+# tender": inside that sentence the most likely words lead back into it. The most likely word at each
+# step does not make the most likely, let alone the best, text.
 #
-# Now the same prompt at three temperatures, each with a fixed random seed so the text is the same
-# every run (a text ends when the model draws `<EOS>`, the token that ends every recipe, or after 60
-# tokens):
+# Now three temperatures, each with a fixed seed so the text is the same every run (a text ends when
+# the model draws `<EOS>`, which ends every recipe, or after 60 tokens):
 
 # %%
 for T in [0.5, 1.0, 1.5]:
@@ -336,30 +331,113 @@ counts = Counter(token for text in recipes for token in tokenize(text))
 print("times in the corpus: " + ", ".join(f"{word} {counts[word]}" for word in ["banana", "garlic", "chicken"]))
 
 # %% [markdown]
-# At $T = 0.5$ the text is fluent but runs on a pattern (add the garlic ... add the garlic ... add
-# the chicken ... add the catfish) and uses all 60 tokens. At $T = 1.0$, the distribution the model
-# learned, it is more varied, mostly grammatical, and ends by itself ("cool.", then `<EOS>`) after 45
-# tokens. At $T = 1.5$ rare words come in and the sentences fall apart ("a blender eyes around
-# nigerian jam"). None of the three is really a banana bread recipe: the title steers the first words
-# at most, and this small model (128 hidden units, trained on 2,617 recipes) soon drifts to what its
-# corpus says most often: "garlic" and "chicken" each occur about ten times as often as "banana"
-# (the counts above).
+# At $T = 0.5$ the text is fluent but runs on a pattern (add the garlic ... add the chicken ... add
+# the catfish) and uses all 60 tokens. At $T = 1.0$, the distribution the model learned, it is more
+# varied, mostly grammatical, and ends by itself after 45 tokens. At $T = 1.5$ the sentences fall
+# apart ("a blender eyes around nigerian jam"). None is really a banana bread recipe: the title
+# steers the first words at most, and this small model soon drifts to what its corpus says most
+# often: "garlic" and "chicken" each occur about ten times as often as "banana".
 #
-# ## 4.7 Top-k and top-p
+# ## 4.7 The blog post's `generate`, written out
 #
-# Temperature reshapes the whole distribution but never removes a word, so at $T = 1$ the thousands
-# of unlikely words keep their small shares, and now and then one of them is drawn (the "lobster" and
-# "catfish" above). Two common cuts fix that (neither is in the blog post; both are options of the package,
+# The package reads the prompt once and then carries the LSTM state (prefill, section 4.3). The blog
+# post's `PyTorchTextGenerator.generate` is simpler: at every step it runs the model over the whole
+# text so far. Here it is in our code, with its names and steps:
+#
+# 1. encode the prompt word by word (`lower().split()`), an unknown word becoming `<UNK>`;
+# 2. up to `max_tokens` times: run the model over the tokens so far, take the softmax of the last
+#    row of logits, draw the next word with `sample_from` at the temperature (section 4.2), append to
+#    the `info` list a dict with the text so far (`"prompt"`) and the distribution drawn from
+#    (`"word_probs"`), and append the word;
+# 3. stop at `<EOS>` or `<PAD>`.
+#
+# The blog post has no seed; we seed a `torch.Generator` with `seed`, as the package does, so a run
+# can be repeated.
+
+# %%
+class BlogTextGenerator:
+    """The blog post's PyTorchTextGenerator in our code: sample_from (section 4.2) and generate."""
+
+    def __init__(self, model, idx2token: list[str], token2idx: dict[str, int]):
+        self.model = model.eval()
+        self.idx2token = idx2token
+        self.token2idx = token2idx
+
+    @torch.no_grad()
+    def generate(self, start_prompt: str, max_tokens: int = 100, temperature: float = 1.0,
+                 seed: int | None = None, verbose: bool = True) -> list[dict]:
+        generator = None if seed is None else torch.Generator().manual_seed(seed)
+        unk = self.token2idx["<UNK>"]
+        tokens = [self.token2idx.get(word, unk) for word in start_prompt.lower().split()]
+        stop_tokens = {self.token2idx["<EOS>"], self.token2idx["<PAD>"]}
+        info = []
+        for _ in range(max_tokens):
+            logits, _ = self.model(torch.tensor([tokens]))  # the whole text so far, at every step
+            probs = torch.softmax(logits[0, -1], dim=-1)  # last row: the word after the last token
+            next_token, word_probs = sample_from(probs, temperature, generator)
+            info.append({"prompt": " ".join(self.idx2token[idx] for idx in tokens), "word_probs": word_probs})
+            tokens.append(next_token)
+            if next_token in stop_tokens:
+                break
+        if verbose:
+            print(f"\nGenerated text:\n{' '.join(self.idx2token[idx] for idx in tokens)}\n")
+        return info
+
+
+blog_gen = BlogTextGenerator(model, vocab.idx2token, vocab.token2idx)
+info = blog_gen.generate(start, max_tokens=60, temperature=1.0, seed=0)
+
+# %% [markdown]
+# That is the $T = 1$ text of section 4.6 word for word ("fry potatoes ... a lobster ..."), printed
+# as the blog post prints it: tokens joined by spaces, with the `<EOS>` that stopped it. The
+# package's `PyTorchTextGenerator(model, idx2token, token2idx).generate` carries $(h, c)$ instead;
+# its `seed=` seeds a `torch.Generator` for `draw`, as ours does, so with one seed both must take the
+# same steps. The check compares every step's `"prompt"` (the text so far, so the words drawn) and
+# `"word_probs"`, at three temperatures and for two prompts:
+
+# %%
+for text in [start, "recipe for matcha banana bread |"]:
+    for T in [0.5, 1.0, 1.5]:
+        ours = blog_gen.generate(text, max_tokens=60, temperature=T, seed=0, verbose=False)
+        package = gen.generate(text, max_tokens=60, temperature=T, seed=0, verbose=False)
+        assert [step["prompt"] for step in ours] == [step["prompt"] for step in package]  # the same words
+        for mine, theirs in zip(ours, package):
+            np.testing.assert_allclose(mine["word_probs"], theirs["word_probs"], rtol=1e-4, atol=1e-7)
+        print(f"{text!r}, T = {T}, seed 0: the same {len(ours)} steps, prompts and word_probs")
+
+# %% [markdown]
+# Six runs, the same steps, words and distributions: carrying the state changes the cost, not the
+# text. The second prompt has a word the vocabulary lacks, "matcha"; split word by word it becomes
+# `<UNK>`, which the model reads like any other token. That run, and the first entries of its `info`
+# list (each `word_probs` shown by its size, sum and three leaders):
+
+# %%
+info = blog_gen.generate("recipe for matcha banana bread |", max_tokens=20, temperature=1.0, seed=0)
+assert "matcha" not in blog_gen.token2idx and info[0]["prompt"] == "recipe for <UNK> banana bread |"
+for step in info[:3]:
+    word_probs = torch.from_numpy(step["word_probs"])
+    best = word_probs.topk(3)
+    leaders = ", ".join(f"{blog_gen.idx2token[i]} {p:.3f}" for p, i in zip(best.values.tolist(), best.indices.tolist()))
+    print(f"{{'prompt': {step['prompt']!r}, 'word_probs': {len(word_probs)} numbers, sum {word_probs.sum():.3f}}}"
+          f"\n    most likely: {leaders}")
+
+# %% [markdown]
+# Each prompt is the one before plus the word drawn: "cut", not the leader "in" (0.141); after "cut
+# soy", "sauce" leads with 0.642, but the draw gives "into" (0.084).
+#
+# ## 4.8 Top-k and top-p
+#
+# Temperature reshapes the distribution but never removes a word: the thousands of unlikely words
+# keep their small shares, and now and then one is drawn ("lobster" at $T = 1$; even at $T = 0.5$,
+# "catfish"). Two common cuts (not in the blog post; options of the package's
 # `SamplingOptions(temperature, top_k, top_p)`):
 #
-# - **top-k** keeps the $k$ most likely words and renormalises (divides by their sum, so they add up
-#   to 1 again);
-# - **top-p**, also called **nucleus sampling**, keeps the smallest set of most likely words whose
-#   probabilities add up to at least $p$ (that set is the "nucleus"), and renormalises. It keeps few
-#   words when the model is sure and many when it is not.
+# - **top-k** keeps the $k$ most likely words and renormalises them to sum 1;
+# - **top-p** (**nucleus sampling**) keeps the smallest set of most likely words whose probabilities
+#   add up to at least $p$, and renormalises: few words when the model is sure, many when it is not.
 #
-# Temperature is applied first, then the cut. Both written by hand on a toy next-word distribution,
-# then checked against `SamplingOptions.probs` on it and on the model's real distributions:
+# Temperature comes first, then the cut. Both by hand on a toy distribution, checked against
+# `SamplingOptions.probs` on it and on the model's real distributions:
 
 # %%
 toy_words = ["2", "4", "3", "the", "cup", "onion"]
@@ -404,11 +482,10 @@ print(f"\nhand-written top-k and top-p == SamplingOptions on {checked} real dist
 # Top-p = 0.8 keeps four words: the first three add up to only 0.77, so the fourth, "the", is needed
 # to reach 0.8, and the four are renormalised ("2": 0.45 / 0.87 = 0.517). Top-k = 3 keeps three
 # whatever their share. In the last row temperature first flattens the toy distribution, then the cut
-# keeps three. One difference from the package: where several words tie with the $k$-th, the
-# package keeps them all (it removes only scores below the $k$-th), the hand version exactly $k$;
-# the model's real scores do not tie, so the 54 checks agree.
+# keeps three. (Where words tie with the $k$-th, the package keeps them all and the hand version
+# exactly $k$; real scores do not tie, so the 54 checks agree.)
 #
-# ## 4.8 Top-p adapts to how sure the model is
+# ## 4.9 Top-p adapts to how sure the model is
 #
 # How many words does top-p = 0.9 keep in our three contexts as the temperature rises?
 
@@ -434,16 +511,15 @@ plt.show()
 # 1.5), 2, 19 and 473 words after "preheat the oven to", and 27, 240 and 824 after "add the": it adapts
 # to the model's certainty, where top-k keeps the same number everywhere. But it cannot undo a high
 # temperature: at $T = 2$ it keeps 814 to 2,022 words in every context, because the flattened tail
-# holds so much probability that hundreds of words are needed to reach 0.9. That is why top-p is
-# usually paired with $T \le 1$.
+# holds so much probability. That is why top-p is usually paired with $T \le 1$.
 #
-# ## 4.9 The book's tables: the five most likely next words
+# ## 4.10 The book's tables: the five most likely next words
 #
 # The book prints the five most likely next words for two prompts at $T = 1.0$ and $T = 0.2$. Its
 # prompts ("recipe for roasted vegetables | chop 1 /" and "recipe for chocolate ice cream |") name
-# dishes our corpus does not have, so we use dishes it has, in the same places: after a "1 /" the
-# model should expect a fraction's denominator; after the `|` that ends a title, the first word of
-# the directions, often a verb; and after "add the", an ingredient, where many words fit.
+# dishes our corpus lacks, so we use dishes it has, in the same places: after "1 /" a denominator
+# should follow; after the `|` that ends a title, the first word of the directions; and after "add
+# the", an ingredient, where many words fit.
 
 # %%
 table_prompts = ["recipe for banana bread | add 1 /", "recipe for chicken curry |", "recipe for chicken curry | add the"]
@@ -456,12 +532,11 @@ for text in table_prompts:
         print(f"  T = {T}: {row}   (sum {best.values.sum():.3f})")
 
 # %% [markdown]
-# The book's point holds here: after "1 /" the five leaders are denominators (2, 4, 3, 8, 1) and
-# hold 0.916 of the probability at $T = 1$; after the `|`, words that start directions (combine,
-# preheat, in, heat, boil) hold 0.471. At $T = 0.2$ the leaders take almost everything where one or
-# two words lead: 1.000 after "1 /", 0.997 after the `|`. They take less where many words fit: after
-# "add the" the top five hold 0.166 at $T = 1$ and still only 0.866 at $T = 0.2$, where water, oil and
-# onion, nearly tied, keep sharing it (0.306, 0.263, 0.225).
+# The book's point holds: after "1 /" the five leaders are denominators (2, 4, 3, 8, 1) and hold
+# 0.916 at $T = 1$; after the `|`, words that start directions (combine, preheat, in, heat, boil)
+# hold 0.471. At $T = 0.2$ the leaders take almost everything where one or two words lead: 1.000
+# after "1 /", 0.997 after the `|`. After "add the" the top five hold 0.166 at $T = 1$ and still only
+# 0.866 at $T = 0.2$: water, oil and onion, nearly tied, keep sharing it (0.306, 0.263, 0.225).
 #
 # ## Summary
 #
@@ -470,6 +545,8 @@ for text in table_prompts:
 # - $T < 1$ sharpens (safe, repetitive), $T > 1$ flattens (varied, then gibberish). Entropy rises
 #   with $T$ from 0 towards $\ln V$; where two words are nearly tied it sits near $\ln 2$ until $T$
 #   is very small.
+# - The blog post's `generate` runs the model over the whole text at every step and keeps an `info`
+#   list; with the same seed it writes what the package writes from a carried state.
 # - Top-k keeps a fixed number of words, top-p (nucleus) a fixed share of the probability, so it keeps
 #   few words where the model is sure and many where it is not.
 #
@@ -485,18 +562,17 @@ for text in table_prompts:
 for T in [2, 10, 100, 1000]:
     q = next_token_probs(logits, T)
     H_T = entropy(q)
-    print(f"T = {T:>4}: H = {H_T:.3f} (ln V = {math.log(V):.3f}), worth e^H = {math.exp(H_T):4.0f} words; "
+    print(f"T = {T:>4}: H = {H_T:.3f} = {H_T / math.log(V):.3f} of ln V, worth e^H = {math.exp(H_T):4.0f} words; "
           f"largest p = {q.max():.5f}, uniform 1/V = {1 / V:.5f}")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# Not at $T = 2$: $H = 6.749$, worth about 853 equally likely words out of 8,203, and 180 is still
-# about 391 times as likely (0.04765 × 8,203) as a word of the uniform distribution. The bars look flat only because
-# all ten shrink together while thousands of words in the tail gain. At $T = 10$ it is worth 7,747
-# words, at $T = 100$ 8,199 ($H$ = 9.012 to three decimals), at $T = 1000$ all 8,203: dividing by a
-# large $T$ brings every logit close to 0, so all words become nearly equally likely and what the
-# model learned is gone.
+# The shares are 0.749 at $T = 2$, 0.994 at $T = 10$, and 1.000 (to three decimals) at 100 and
+# 1000. So not at $T = 2$: $H$ is worth about 853 equally likely words out of 8,203, and 180 is still
+# about 391 times (0.04765 × 8,203) as likely as under the uniform distribution; the bars look flat
+# because all ten shrink together. At $T = 10$, 7,747 words; at 1000, all 8,203: a large $T$ brings
+# every logit close to 0, and what the model learned is gone.
 #
 # </details>
 #
@@ -514,10 +590,9 @@ for seed in range(3):
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# Yes for both, whatever the seed. Top-k = 1 keeps only the most likely word and renormalises it to
-# probability 1, so the draw has one choice: that is greedy decoding. Top-p = 0.01 keeps the smallest
-# set of leading words that holds 0.01, and the first word alone always does. (Only an exact tie for
-# first place could make them differ.)
+# Yes for both, whatever the seed. Top-k = 1 keeps only the most likely word, at probability 1, so
+# the draw has one choice: greedy decoding. Top-p = 0.01 keeps the smallest set of leading words that
+# holds 0.01, and the first word alone does. (Only an exact tie for first place could differ.)
 #
 # </details>
 #
@@ -569,7 +644,31 @@ for T in [0.1, 0.09, 0.08, 0.07, 0.06]:
 #
 # 180 needs about 99 times the probability of 350, and the ratio at temperature $T$ is
 # $1.380^{1/T}$, so $1/T \ge \ln 99 / \ln 1.380 = 4.595 / 0.322 \approx 14.3$, that is
-# $T \le 0.07$. The cell agrees: p(180) is 0.9615 at $T = 0.1$ and 0.9900 at $T = 0.07$. A factor of
-# 14 below $T = 1$ before "nearly everything" is true: that is what "two words nearly tied" means.
+# $T \le 0.07$. The cell agrees: p(180) is 0.9615 at $T = 0.1$ and 0.9900 at $T = 0.07$, 14 times
+# below $T = 1$.
+#
+# </details>
+#
+# **5. Which word was the surprise?** The `info` list of section 4.7 keeps every distribution the
+# blog post's `generate` drew from. In the $T = 1$ text (seed 0), which three drawn words had the
+# smallest probability when drawn, and how small? The word drawn at step $i$ is the last word of the
+# prompt of step $i + 1$. Guess from the text first (is "lobster" one?), then run the cell.
+
+# %%
+info = blog_gen.generate(start, max_tokens=60, temperature=1.0, seed=0, verbose=False)
+drawn = [step["prompt"].split()[-1] for step in info[1:]]
+picked_probs = [float(step["word_probs"][blog_gen.token2idx[word]]) for step, word in zip(info, drawn)]
+for i in sorted(range(len(drawn)), key=picked_probs.__getitem__)[:3]:
+    print(f"step {i:>2}: {drawn[i]!r} had p = {picked_probs[i]:.5f} (1 in {1 / picked_probs[i]:,.0f}) "
+          f"after '...{info[i]['prompt'][-30:]}'")
+print(f"median p of a drawn word: {np.median(picked_probs):.3f}")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# "lobster" is the biggest surprise: $p = 0.00004$, 1 chance in 25,663, after "shake the dough in
+# a". Next come "shake" (0.00047, 1 in 2,111) and "whisking" (0.00324, 1 in 308), while the median
+# drawn word had 0.121. Each of the thousands of tail words is unlikely, but together they hold
+# enough that a 45-token text at $T = 1$ draws a few: what top-k and top-p (section 4.8) cut away.
 #
 # </details>
