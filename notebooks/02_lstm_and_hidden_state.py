@@ -30,10 +30,9 @@ device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %% [markdown]
-# Wherever a trained model is needed we use the one shipped in the package (`pretrained_model`): the
-# book's architecture (100-dimensional word vectors, 128 hidden units) trained on the course's
-# recipes by `scripts/train_pretrained.py`; notebook 5 shows how. Nothing is trained here. The
-# tensors are small, so everything runs on the CPU whatever `device` says.
+# The trained model is the one shipped in the package (`pretrained_model`): the book's architecture
+# (100-dimensional word vectors, 128 hidden units) trained on the course's recipes (notebook 5 shows
+# how). The tensors are small, so everything runs on the CPU whatever `device` says.
 
 # %%
 import matplotlib.pyplot as plt
@@ -52,12 +51,9 @@ print(f"vocabulary: {len(vocab):,} words | trained with {checkpoint['command']!r
 # %% [markdown]
 # ## 2.1 The blog post's `LSTMLM`, line by line
 #
-# Here is the blog post's model class, as the blog has it (its Korean comments translated). Its
-# `init_hidden` reads a global variable `device`, which the blog's first cell defines; this notebook
-# runs on the CPU, so we set it to the CPU just above the class.
-#
-# The class is called `LSTMLM`, like the package's; from here on `LSTMLM` is the blog's class and
-# `lstm_tutorial.LSTMLM` the package's.
+# Here is the blog post's model class as the blog has it (comments translated). Its `init_hidden`
+# reads a global `device`, defined in the blog's first cell; we set it to the CPU just above the
+# class. From here on `LSTMLM` is the blog's class and `lstm_tutorial.LSTMLM` the package's.
 
 # %%
 device = torch.device("cpu")  # the global that the blog's init_hidden reads
@@ -107,25 +103,25 @@ class LSTMLM(nn.Module):
 #
 # | line | what it does |
 # |---|---|
-# | `class LSTMLM(nn.Module):` | a PyTorch module: every layer assigned to `self` is registered, so its weights appear in `model.parameters()` (what the optimizer trains) and in `model.state_dict()` (what a checkpoint saves) |
-# | `super(LSTMLM, self).__init__()` | runs `nn.Module`'s own set-up first; without it, assigning a layer to `self` fails |
+# | `class LSTMLM(nn.Module):` | a PyTorch module: each layer assigned to `self` is registered, so its weights are in `model.parameters()` (what the optimizer trains) and `model.state_dict()` (what a checkpoint saves) |
+# | `super(LSTMLM, self).__init__()` | runs `nn.Module`'s set-up first; without it, assigning a layer to `self` fails |
 # | `self.embedding = nn.Embedding(vocab_size, embedding_dim)` | the lookup table of notebook 1: a weight matrix `[8203, 100]`, row `i` is word `i`'s vector |
-# | `self.lstm = nn.LSTM(input_size=embedding_dim, hidden_size=hidden_dim, batch_first=True)` | one LSTM layer that reads 100-number vectors and keeps 128 numbers of state; `batch_first=True` means its tensors are `[B, S, features]` (section 2.2) |
+# | `self.lstm = nn.LSTM(input_size=embedding_dim, hidden_size=hidden_dim, batch_first=True)` | one LSTM layer: reads 100-number vectors, keeps 128 numbers of state; tensors are `[B, S, features]` (section 2.2) |
 # | `self.dropout = nn.Dropout(dropout_rate)` | while training, sets a random 10% of the LSTM's outputs to 0 (section 2.3) |
-# | `self.fc = nn.Linear(hidden_dim, vocab_size)` | "fully connected": turns each 128-number output into 8,203 scores, one per word of the vocabulary |
-# | `def forward(self, x, hidden=None):` | what `model(x)` or `model(x, hidden)` runs; `x` holds word ids, `[B, S]` |
+# | `self.fc = nn.Linear(hidden_dim, vocab_size)` | "fully connected": each 128-number output to 8,203 scores, one per word |
+# | `def forward(self, x, hidden=None):` | what `model(x)` or `model(x, hidden)` runs; `x`: word ids `[B, S]` |
 # | `embedded = self.embedding(x)` | ids to vectors: `[B, S]` to `[B, S, 100]` |
-# | `if hidden is None: ... else: ...` | run the LSTM over the whole sequence, starting from zeros or from a given state `(h, c)`; `output` is `[B, S, 128]`, the LSTM's output at every position, and `hidden` is the state after the last one (section 2.7). `nn.LSTM` itself treats `None` as zeros, so the two branches could be one line |
-# | `output = self.dropout(output)` | dropout on the outputs (only in `model.train()`); the shape stays `[B, S, 128]` |
-# | `logits = self.fc(output)` | `[B, S, 8203]`: at every position, a raw score (a **logit**) for each word being the next one; softmax turns them into probabilities (notebook 3) |
+# | `if hidden is None: ... else: ...` | run the LSTM over the sequence from zeros or from a given state `(h, c)`; `output` (`[B, S, 128]`) is its output at every position, `hidden` the state after the last (section 2.7). `nn.LSTM` treats `None` as zeros, so one line would do |
+# | `output = self.dropout(output)` | dropout on the outputs (only in `model.train()`) |
+# | `logits = self.fc(output)` | `[B, S, 8203]`: at every position a raw score (a **logit**) for each word being the next; softmax makes them probabilities (notebook 3) |
 # | `return logits, hidden` | the scores and the state `(h_n, c_n)`, each `[1, B, 128]` |
-# | `def init_hidden(self, batch_size):` | a zero state, `[1, B, 128]` twice: the 1 is the number of LSTM layers. `.to(device)` uses the global `device`, not the model's, so a model on another device gets a state it cannot use; the package's `init_hidden` follows the model's weights |
+# | `def init_hidden(self, batch_size):` | a zero state, `[1, B, 128]` twice (1: the number of LSTM layers). `.to(device)` uses the global `device`, not the model's; the package's `init_hidden` follows the model's weights |
 #
 # The package's `lstm_tutorial.LSTMLM` has the same four layers with the same names (and one more,
-# `embedding_dropout`, dropout on the word vectors: it has no weights, and the book's model leaves it
-# off, `p=0.0`), so the blog's class can load its weights. With the same weights it must give the same logits and the same
-# state. We copy the pretrained weights across (`state_dict` maps each parameter's name to its
-# tensor) and compare on the first 40 words of 32 recipes.
+# `embedding_dropout`, with no weights, off in the book's model), so the blog's class can load its
+# weights and must then give the same logits and state. We copy the pretrained weights across
+# (`state_dict` maps each parameter's name to its tensor) and compare on the first 40 words of 32
+# recipes.
 
 # %%
 blog_model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128)
@@ -147,10 +143,10 @@ print("the blog's class and lstm_tutorial.LSTMLM give the same logits", tuple(bl
       "and the same (h, c)", tuple(blog_h.shape))
 
 # %% [markdown]
-# The fully connected layer holds most of the numbers (128 x 8,203 weights plus 8,203 biases), the
-# LSTM itself only 117,760. The package's class adds what the rest of the course needs: `features`
-# (everything before `fc`, for a faster loss in notebook 5), `step` (one word from a carried state,
-# section 2.9), more than one layer (`num_layers`), and checks on its arguments.
+# The fully connected layer holds most of the numbers, the LSTM only 117,760. The package's class
+# adds what the rest of the course needs: `features` (everything before `fc`, for a faster loss in
+# notebook 5), `step` (one word from a carried state, section 2.10), `num_layers`, and checks on its
+# arguments.
 
 # %% [markdown]
 # ## 2.2 Shapes and `batch_first`
@@ -170,12 +166,11 @@ torch.testing.assert_close(h_n[0], output[:, -1])  # h_n is the output at the la
 
 # %% [markdown]
 # `output` is batch-first because `LSTMLM` builds its LSTM with `batch_first=True`. `h_n` and `c_n`
-# are not: they are always `[num_layers, batch, hidden]`, and the 1 in front is the number of
-# layers (the blog's `init_hidden` uses 1 because its LSTM has one layer).
+# are not: they are always `[num_layers, batch, hidden]`.
 #
-# PyTorch's default is `batch_first=False`, which expects `[seq, batch, features]`. The same weights
-# give the same result if we transpose the input. The danger is feeding a batch-first tensor to a
-# default LSTM: there is no error, it silently reads the 32 recipes as 32 time steps.
+# PyTorch's default, `batch_first=False`, expects `[seq, batch, features]`: the same weights give the
+# same result on the transposed input. The danger is feeding a batch-first tensor to a default LSTM:
+# no error, it silently reads the 32 recipes as 32 time steps.
 
 # %%
 default_lstm = nn.LSTM(input_size=100, hidden_size=128)  # batch_first=False
@@ -194,22 +189,21 @@ assert not torch.allclose(wrong, output)
 # %% [markdown]
 # ## 2.3 Dropout: only while training
 #
-# Dropout sets a random share of the LSTM outputs to zero, and scales the rest up so that the average
-# stays the same. The model's rate is the blog's default, `dropout_rate=0.1` (the pretrained model
-# was trained with it too): 10% of the values become 0 and the others are divided by 0.9. (The blog
-# post's text explains dropout with a rate of 0.3 as its example; exercise 4 tries that.) Dropout is
-# on only in `model.train()`: in `model.eval()` (which the blog's `PyTorchTextGenerator` calls, and
-# so does `evaluate`) it does nothing, and the model's output is the same every time.
+# Dropout sets a random share of the LSTM outputs to zero and scales the rest up so that the average
+# stays the same. The model's rate is the blog's default, `dropout_rate=0.1`: 10% of the values
+# become 0 and the others are divided by 0.9 (with the 0.3 of the blog post's explanation, 30% and
+# 0.7). Dropout is on only in `model.train()`: in `model.eval()` (which the blog's
+# `PyTorchTextGenerator` and `evaluate` call) it does nothing, and the output is the same every time.
 
 # %%
 rate = model.dropout.p
 print("the model's dropout rate:", rate, "| trained with", checkpoint["config"]["dropout_rate"])
-dropout = nn.Dropout(rate).train()
 torch.manual_seed(0)
-dropped = dropout(torch.ones(10_000))
-print(f"training: {(dropped == 0).float().mean():.3f} of the values are 0, "
-      f"the rest are {dropped.max():.4f} = 1 / {1 - rate:g}")
-print("eval:    ", torch.equal(dropout.eval()(torch.ones(10_000)), torch.ones(10_000)), "(nothing changes)")
+for p_drop in [rate, 0.3]:
+    dropped = nn.Dropout(p_drop).train()(torch.ones(10_000))
+    print(f"training, rate {p_drop}: {(dropped == 0).float().mean():.3f} of the values are 0, "
+          f"the rest are {dropped.max():.4f} = 1 / {1 - p_drop:g}, mean {dropped.mean():.3f}")
+print("eval:", torch.equal(nn.Dropout(rate).eval()(torch.ones(10_000)), torch.ones(10_000)), "(nothing changes)")
 
 model.train()
 torch.manual_seed(0)
@@ -222,10 +216,10 @@ with torch.no_grad():
 # %% [markdown]
 # ## 2.4 One LSTM step
 #
-# At each position `t` the LSTM reads one word vector $x_t$ and its own previous output $h_{t-1}$,
-# and updates two vectors of 128 numbers: the **cell state** $c$ (its long-term memory) and the
-# **hidden state** $h$ (its output, which the linear layer turns into scores). Four **gates** decide
-# how, each a vector of 128 numbers, one per unit:
+# At each position `t` the LSTM reads one word vector $x_t$ and its previous output $h_{t-1}$, and
+# updates two vectors of 128 numbers: the **cell state** $c$ (long-term memory) and the **hidden
+# state** $h$ (its output, which the linear layer turns into scores). Four **gates**, 128 numbers
+# each, decide how:
 #
 # $$
 # \begin{aligned}
@@ -238,9 +232,9 @@ with torch.no_grad():
 # \end{aligned}
 # $$
 #
-# $\sigma(z) = 1 / (1 + e^{-z})$ is the sigmoid, between 0 and 1, so $f$, $i$ and $o$ act as
-# dials from "none" to "all"; $\tanh$ is between -1 and 1; $\odot$ multiplies element by element.
-# Each row of a batch is one text, so with a batch of `B` texts the shapes are:
+# The sigmoid $\sigma(z) = 1 / (1 + e^{-z})$ is between 0 and 1, so $f$, $i$ and $o$ are dials
+# from "none" to "all"; $\tanh$ is between -1 and 1; $\odot$ multiplies element by element. For a
+# batch of `B` texts the shapes are:
 #
 # | tensor | shape | in PyTorch |
 # |---|---|---|
@@ -251,80 +245,17 @@ with torch.no_grad():
 # | $b_{ii}, \dots$ and $b_{hi}, \dots$ | `[128]` each, stacked as $b_{ih}$ and $b_{hh}$: `[512]` each | `lstm.bias_ih_l0`, `lstm.bias_hh_l0` |
 # | $i_t, f_t, g_t, o_t$ | `[B, 128]` each | computed together as `[B, 512]`, then cut in 4 |
 #
-# PyTorch stacks the four gates' weights in the order i, f, g, o, so all four come out of two
-# matrix products: $x_t W_{ih}^\top$ (`[B, 100] @ [100, 512]`) plus $h_{t-1} W_{hh}^\top$
-# (`[B, 128] @ [128, 512]`) plus both biases gives `[B, 512]`, cut into four `[B, 128]` pieces. The
-# diagram shows one step: the cell state runs along the top, touched only by a multiplication by
-# $f$ and an addition of $i \odot g$; the gates sit below.
+# PyTorch stacks the gates' weights in the order i, f, g, o, so all four come out of two matrix
+# products: $x_t W_{ih}^\top$ (`[B, 100] @ [100, 512]`) plus $h_{t-1} W_{hh}^\top$
+# (`[B, 128] @ [128, 512]`) plus both biases gives `[B, 512]`, cut into four `[B, 128]` pieces. In
+# the diagram (drawn by `lstm_tutorial.diagrams.draw_lstm_step`) the cell state runs along the top,
+# touched only by a multiplication by $f$ and an addition of $i \odot g$; the gates sit below.
 
 # %%
-from matplotlib.patches import Circle, FancyBboxPatch
+from lstm_tutorial.diagrams import draw_lstm_step
 
-
-def draw_lstm_step():
-    """One LSTM step: the cell-state line on top, the four gates below, the shapes for a batch of B."""
-    fig, ax = plt.subplots(figsize=(11, 5.6))
-    ax.set(xlim=(-0.6, 13.6), ylim=(-1.3, 6.4), aspect="equal")
-    ax.axis("off")
-    ax.add_patch(FancyBboxPatch((1.2, -0.3), 10.0, 6.1, boxstyle="round,pad=0.1", fc="#f4f6fa", ec="#8899aa"))
-
-    def arrow(points):  # a line through the points, with an arrow head at the last
-        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
-            ax.plot([x0, x1], [y0, y1], color="black", lw=1.6, zorder=1)
-        ax.annotate("", xy=points[-1], xytext=points[-2], zorder=1,
-                    arrowprops=dict(arrowstyle="-|>", color="black", lw=1.6, shrinkA=0, shrinkB=0))
-
-    def box(x, y, label, color, width=0.9):
-        ax.add_patch(FancyBboxPatch((x - width / 2, y - 0.27), width, 0.54, boxstyle="round,pad=0.05", fc=color,
-                                    ec="black", zorder=2))
-        ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3)
-
-    def op(x, y, symbol):
-        ax.add_patch(Circle((x, y), 0.28, fc="#ffe9a8", ec="black", zorder=2))
-        ax.text(x, y, symbol, ha="center", va="center", fontsize=14, zorder=3)
-
-    # inputs: h_{t-1} from the left and x_t from below feed all four gates
-    arrow([(-0.4, 0.6), (2.0, 0.6)])
-    arrow([(2.0, -1.1), (2.0, 0.6)])
-    ax.plot([2.0, 8.8], [0.6, 0.6], color="black", lw=1.6, zorder=1)
-    ax.text(-0.5, 0.85, r"$h_{t-1}$  [B, 128]", fontsize=11)
-    ax.text(2.15, -1.05, r"$x_t$  [B, 100]", fontsize=11)
-    ax.text(3.0, 0.2, r"$x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh}$: [B, 512], cut into 4 x [B, 128]",
-            fontsize=9.5, color="#334")
-    for x, label, name, color in [(3.0, r"$\sigma$", "f", "#f6b0a8"), (4.8, r"$\sigma$", "i", "#a8d8f6"),
-                                  (6.6, "tanh", "g", "#b8eab0"), (8.8, r"$\sigma$", "o", "#d8c0f0")]:
-        arrow([(x, 0.6), (x, 1.73)])
-        box(x, 2.0, label, color)
-        ax.text(x - 0.58, 2.0, name, ha="right", va="center", fontsize=13, fontweight="bold")
-    # the cell state: c_{t-1}, times f, plus i * g, is c_t
-    arrow([(-0.4, 5.0), (2.72, 5.0)])
-    ax.text(-0.5, 5.25, r"$c_{t-1}$  [B, 128]", fontsize=11)
-    op(3.0, 5.0, "×")
-    arrow([(3.0, 2.3), (3.0, 4.72)])
-    arrow([(3.28, 5.0), (6.32, 5.0)])
-    op(4.8, 3.6, "×")
-    arrow([(4.8, 2.3), (4.8, 3.32)])
-    arrow([(6.6, 2.3), (6.6, 3.6), (5.08, 3.6)])
-    arrow([(4.8, 3.88), (4.8, 4.4), (6.6, 4.4), (6.6, 4.72)])
-    op(6.6, 5.0, "+")
-    arrow([(6.88, 5.0), (12.9, 5.0)])
-    ax.text(11.0, 5.25, r"$c_t$  [B, 128]", fontsize=11)
-    # the output: h_t = o * tanh(c_t)
-    box(10.4, 4.0, "tanh", "#b8eab0")
-    arrow([(10.4, 5.0), (10.4, 4.3)])
-    op(10.4, 2.0, "×")
-    arrow([(10.4, 3.7), (10.4, 2.28)])
-    arrow([(9.3, 2.0), (10.12, 2.0)])
-    arrow([(10.4, 1.72), (10.4, 0.6), (12.9, 0.6)])
-    ax.text(11.0, 0.85, r"$h_t$  [B, 128]", fontsize=11)
-    ax.text(11.0, 0.4, "to the next step,\nand to dropout + fc", fontsize=9.5, va="top")
-    ax.text(4.2, -0.95, r"$\sigma$: sigmoid, 0 to 1;  tanh: -1 to 1;  × and +: element by element",
-            fontsize=10, color="#334")
-    ax.set_title("One LSTM step (B = batch; 128 hidden units, 100-dimensional word vectors)", fontsize=12)
-    plt.show()
-
-
-draw_lstm_step()
+draw_lstm_step(input_size=100, hidden_size=128)
+plt.show()
 
 # %% [markdown]
 # The function below is this diagram in code: one step with the weights of `model.lstm`. Run along
@@ -362,10 +293,10 @@ print("the hand-written step matches nn.LSTM at all", x.shape[1], "positions")
 # %% [markdown]
 # ## 2.5 The gates and the cell state in the trained model
 #
-# With `lstm_step` we can record every gate while the pretrained model reads a recipe from the
-# corpus. Below are the forget, input and output gates (0 to 1) and the cell state $c$ (any sign and
-# size: only $h = o \odot \tanh(c)$ is squashed) for the first 16 words of a banana bread recipe,
-# for hidden units 0 to 23 of the 128.
+# With `lstm_step` we can record every gate while the pretrained model reads a recipe. Below are the
+# forget, input and output gates (0 to 1) and the cell state $c$ (any sign and size: only
+# $h = o \odot \tanh(c)$ is squashed) for the first 16 words of a banana bread recipe, hidden units
+# 0 to 23.
 
 # %%
 def trace_lstm(token_ids, model):
@@ -421,30 +352,27 @@ print(f"pretrained: cell state between {trace['c'].min():.1f} and {trace['c'].ma
       f"over the {len(banana_ids)} words")
 
 # %% [markdown]
-# In the trained model most forget gates sit near 1 (in the plot, yellow): most units keep most of
-# their memory from one word to the next, and a few switch to near 0 at some words and so reset.
-# An untrained LSTM's gates all sit near 0.5, so it halves its memory at every word. The cell state
-# grows well beyond ±1 in some units: nothing squashes it, which is what lets it carry a value over
-# many words. Notebook 7 looks for units that track something.
+# In the trained model most forget gates sit near 1 (yellow): most units keep most of their memory
+# from word to word, and a few drop to near 0 at some words and so reset. An untrained LSTM's gates
+# all sit near 0.5: it halves its memory at every word. The cell state grows well beyond ±1 in some
+# units: nothing squashes it, so it can carry a value over many words. Notebook 7 looks for units
+# that track something.
 
 # %% [markdown]
 # ## 2.6 Why an LSTM: the vanishing gradient of a plain RNN
 #
 # A plain recurrent network (`nn.RNN`) has one update and no cell state:
 # $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$. Training needs the
-# gradient of the loss with respect to words far back: how much would the loss at the end change if
-# word $t$ had been different? Going back one word multiplies that gradient by $W_{hh}$ and by the
-# slope of tanh (at most 1), so over many words it is a product of many such factors. If they are
-# smaller than 1 it shrinks geometrically: the **vanishing gradient**, and the network cannot learn
-# from words far back. In an LSTM the cell state has a path with no matrix on it: going back one
-# word along it multiplies the gradient only by $f$, element by element. Where the forget gate is
-# near 1, the gradient passes almost unchanged.
+# gradient of the loss with respect to far-back words. Going back one word multiplies that gradient
+# by $W_{hh}$ and the slope of tanh (at most 1); over many words, if the factors are below 1, it
+# shrinks geometrically: the **vanishing gradient**. The LSTM's cell state has a path with no matrix
+# on it: going back one word along it multiplies the gradient only by $f$,
+# element by element, so where the forget gate is near 1 the gradient passes almost unchanged.
 #
-# We measure it. The same word vectors (32 unseen recipes, their first 60 words) go into an `nn.RNN`
-# and an `nn.LSTM` of the same size (100 in, 128 hidden, untrained, seeded) and into the pretrained
-# LSTM; the loss is the cross-entropy of the 61st word, predicted by the pretrained `fc` layer. We
-# plot the size (norm) of the gradient with respect to each input word vector, divided by the
-# gradient for the last word.
+# We measure it. The same word vectors (32 unseen recipes, first 60 words) go into an untrained
+# `nn.RNN` and `nn.LSTM` of the same size and into the pretrained LSTM; the loss is the
+# cross-entropy of the 61st word, predicted by the pretrained `fc`. We plot the norm of the gradient
+# with respect to each input word vector, divided by the last word's.
 
 # %%
 def gradient_by_distance(recurrent, inputs, targets, head):
@@ -485,29 +413,21 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# The plain RNN's gradient shrinks by about half at every word: 20 words back it is about a
-# ten-millionth of the last word's, 40 back about $5 \cdot 10^{-14}$, nothing left to learn from. An
-# untrained LSTM is not much better, because its forget gates start near 0.5 (section 2.5). The
-# trained LSTM has learned forget gates near 1, and its gradient 40 words back is still about 1% of
-# the last word's: enough to learn from. That is the point of the cell state and its gates. (Exercise 3 sets the
-# forget gates near 1 without any training.)
+# The plain RNN's gradient shrinks by about half at every word: 20 words back it is about
+# $2 \cdot 10^{-7}$ of the last word's, 40 back about $5 \cdot 10^{-14}$. An untrained LSTM is not much
+# better: its forget gates start near 0.5 (section 2.5). The trained LSTM has learned forget gates
+# near 1, and its gradient 40 words back is still about 1% of the last word's: enough to learn from.
+# That is the point of the cell state and its gates (exercise 3 gets there without training).
 
 # %% [markdown]
 # ## 2.7 The state `(h_n, c_n)` and `init_hidden`
 #
-# `init_hidden(batch_size)` returns zero states, each `[1, batch, hidden]`. Passing them is the same
-# as passing nothing: `nn.LSTM` starts from zeros when `hidden` is `None`. The blog post's example
-# carries the state from one batch to the next:
-#
-# ```python
-# hidden = model.init_hidden(32)
-# output, hidden = model(input_batch, hidden)  # first batch
-# output, hidden = model(next_batch, hidden)   # next batch, state kept
-# ```
-#
-# If `next_batch` continues the same 32 texts, this gives exactly what one pass over the whole texts
-# would give: the state is everything the LSTM remembers about what it has read. We run the blog's
-# lines with the blog's class, on the first and last 20 of our 40 words.
+# `init_hidden(batch_size)` returns zero states, each `[1, batch, hidden]`; passing them is the same
+# as passing nothing. The blog post's example starts from `init_hidden(32)` and carries the state
+# from one batch to the next with `output, hidden = model(next_batch, hidden)`. If `next_batch`
+# continues the same 32 texts, this gives exactly what one pass over the whole texts gives: the state
+# is everything the LSTM remembers of what it has read. We run the blog's lines with the blog's
+# class, on the first and last 20 of our 40 words.
 
 # %%
 input_batch, next_batch = x[:, :20], x[:, 20:]
@@ -525,20 +445,132 @@ torch.testing.assert_close(hidden, whole_hidden)
 print("two batches with the state carried == one pass over all 40 words")
 
 # %% [markdown]
-# Training here (as in the blog post) starts every batch from zeros: each row is a whole recipe, so
-# there is nothing to carry. Carrying matters for generation (section 2.9) and for texts cut into
-# chunks.
+# The blog post trains each batch from zeros: each row is a whole recipe, with nothing to carry.
+# Carrying matters for generation (section 2.10) and for training on text cut into chunks.
 #
-# ## 2.8 How far back the trained model remembers
+# ## 2.8 Training with a carried state: `.detach()`
 #
-# The state carries what the model read, but how long does a word keep mattering? We take the 60
-# unseen recipes with at least 140 words and change their first 20 words in two ways: replaced by
-# the first 20 words of another recipe (each recipe gets the title and opening of the next one), or
-# dropped (the LSTM starts from zeros at word 21, as if the first batch above had not been carried).
-# Then we compare the pretrained model's next-word distributions after words 21 to 140 with those of
-# the unchanged recipe. As a measure we use the **total variation distance**
-# $\frac{1}{2}\sum_w |p_w - q_w|$: the share of probability that would have to move to turn one
-# distribution into the other (0: the same; 1: nothing in common).
+# Another way to train reads the corpus as one long stream: the recipes joined end to end, split
+# into `B` rows, read 35 words at a time. Row `r` of each batch continues row `r` of the batch
+# before, so a batch's final state is the right start for the next. The package's `StreamBatches`
+# cuts a stream this way; we take its first 5 chunks (4 rows of 35 words) and a small
+# `lstm_tutorial.LSTMLM` (16-number word vectors, 32 hidden units).
+#
+# Notebook 5 explains training; here we need two facts. As the model computes, autograd records each
+# operation in a **graph** hanging from the loss (`loss.grad_fn`; its `next_functions` lead to the
+# operations before). `loss.backward()` walks this graph back to the weights, then frees it;
+# `optimizer.step()` changes the weights. A batch's final state sits at the end of its graph, so
+# carried as it is, it ties the next batch's graph to this one. `h.detach()` returns the same
+# numbers cut loose from the graph. We count the graph's nodes, and the positions backward would
+# reach (each chunk's embedding lookup is one node, `EmbeddingBackward0`, for its 35 positions).
+
+# %%
+from lstm_tutorial.data import StreamBatches, encode_recipes
+
+stream = StreamBatches(encode_recipes(texts[:100], vocab, max_len=None), batch_size=4, bptt=35)
+chunks = [batch for _, batch in zip(range(5), stream)]  # the first 5 (x, y) pairs, each [4, 35]
+torch.testing.assert_close(chunks[1][0][:, 0], chunks[0][1][:, -1])  # each row goes on where it stopped
+
+
+def graph_nodes(loss: torch.Tensor) -> set:
+    """Every operation backward would walk through from loss, found by following next_functions."""
+    seen, to_visit = set(), [loss.grad_fn]
+    while to_visit:
+        node = to_visit.pop()
+        if node is not None and node not in seen:
+            seen.add(node)
+            to_visit.extend(earlier for earlier, _ in node.next_functions)
+    return seen
+
+
+def chunk_loss(model, x, y, hidden):
+    """Cross-entropy of the next-word predictions on one chunk, and the state after it."""
+    logits, hidden = model(x, hidden)
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1)), hidden
+
+
+torch.manual_seed(0)
+small = lstm_tutorial.LSTMLM(len(vocab), embedding_dim=16, hidden_dim=32)
+as_is = detached = None
+print("chunk | graph nodes: as is, detached | positions backward reaches: as is, detached")
+for n, (x_chunk, y_chunk) in enumerate(chunks, 1):
+    loss_as_is, as_is = chunk_loss(small, x_chunk, y_chunk, as_is)
+    loss_detached, detached = chunk_loss(small, x_chunk, y_chunk, detached)
+    detached = tuple(t.detach() for t in detached)
+    nodes = [graph_nodes(loss) for loss in (loss_as_is, loss_detached)]
+    positions = [35 * sum(type(node).__name__ == "EmbeddingBackward0" for node in graph) for graph in nodes]
+    print(f"{n:5} | {len(nodes[0]):12} {len(nodes[1]):9} | {positions[0]:27} {positions[1]:9}")
+
+torch.testing.assert_close(detached, as_is)  # the same numbers: detach cuts only the graph
+print("as is:    requires_grad", as_is[0].requires_grad, "| grad_fn", type(as_is[0].grad_fn).__name__)
+print("detached: requires_grad", detached[0].requires_grad, "| grad_fn", detached[0].grad_fn)
+
+# %% [markdown]
+# Carried as it is, the state drags every earlier chunk's graph along: 8 more nodes per chunk, and
+# backward from chunk 5 would run through all 175 positions. Over thousands of batches, memory
+# (every saved activation stays alive) and the work of each backward would keep growing. Detached,
+# every graph is the same size and backward stops at the chunk's first word, while the state still
+# brings in what came before.
+#
+# Real training fails sooner. Five training steps, carrying the state detached, as it is, and as it
+# is with `backward(retain_graph=True)` (what the first error suggests):
+
+# %%
+def train_on_chunks(detach: bool, retain_graph: bool = False) -> list[float]:
+    """One SGD step per chunk, carrying the state from chunk to chunk; returns the losses."""
+    torch.manual_seed(0)
+    small = lstm_tutorial.LSTMLM(len(vocab), embedding_dim=16, hidden_dim=32)
+    optimizer = torch.optim.SGD(small.parameters(), lr=1.0)
+    hidden, losses = None, []
+    for x_chunk, y_chunk in chunks:
+        if detach and hidden is not None:
+            hidden = tuple(t.detach() for t in hidden)
+        loss, hidden = chunk_loss(small, x_chunk, y_chunk, hidden)
+        optimizer.zero_grad()
+        loss.backward(retain_graph=retain_graph)
+        optimizer.step()
+        losses.append(round(loss.item(), 3))
+    return losses
+
+
+print("detached: losses", train_on_chunks(detach=True))
+for retain_graph in [False, True]:
+    try:
+        train_on_chunks(detach=False, retain_graph=retain_graph)
+    except RuntimeError as error:
+        print(f"as is, retain_graph={retain_graph}: RuntimeError:", str(error).split(" (")[0].split(": [")[0])
+
+# %% [markdown]
+# As it is, the second backward walks into chunk 1's graph, which the first backward freed. With
+# `retain_graph=True` the graphs stay, but chunk 1's graph saved the weights that `optimizer.step()`
+# has since changed in place. Detaching is the fix: **truncated backpropagation through time**. The
+# state carries information along the whole stream; the gradient goes back at most 35 words (fewer
+# for a chunk's first words). Little is lost: the trained model's gradient 40 words back is about 1%
+# (section 2.6), and its memory fades within a few dozen words (section 2.9).
+#
+# The package's default model trains this way: the `stream` preset sets
+# `TrainConfig(batching="stream", bptt=35)`, its batches come from `StreamBatches`, and
+# `lstm_tutorial.training.train_epoch(..., carry_state=True)` hands each batch's final state to the
+# next, detached by `forward_backward`.
+
+# %%
+from lstm_tutorial import PRESETS
+from lstm_tutorial.training import forward_backward
+
+print("stream preset: batching", repr(PRESETS["stream"].batching), "| bptt", PRESETS["stream"].bptt)
+loss, n_targets, state_after = forward_backward(small, *chunks[0], pad_idx=vocab.pad_idx)
+print(f"forward_backward: loss {loss:.3f} over {n_targets} targets; the state it returns has grad_fn",
+      state_after[0].grad_fn)
+
+# %% [markdown]
+# ## 2.9 How far back the trained model remembers
+#
+# How long does a word keep mattering? We take the 60 unseen recipes with at least 140 words and
+# change their first 20 words: replaced by the next recipe's first 20 words, or dropped (the LSTM
+# starts from zeros at word 21, as if the state of section 2.7 had not been carried). Then we compare
+# the pretrained model's next-word distributions after words 21 to 140 with those of the unchanged
+# recipe, by the **total variation distance** $\frac{1}{2}\sum_w |p_w - q_w|$: the share of
+# probability that must move to turn one distribution into the other (0: the same; 1: disjoint).
 
 # %%
 K, L = 20, 140
@@ -575,26 +607,24 @@ plt.show()
 # %% [markdown]
 # Right after the change the next-word distribution is very different (more than half of the
 # probability moves). The difference then fades: about 0.2 after 10 more words, under 0.1 after 20,
-# about 0.025 after 40, and below 0.01 after 80. Replacing the opening with another recipe's
-# matters less at first than dropping it altogether, since a recipe's opening still tells the model
-# "this is a recipe, in its directions". The trained model keeps its memory of a recipe's first words
-# for a few dozen words: recipe directions depend mostly on the last sentence or two.
+# about 0.025 after 40, and below 0.01 after 80. Another recipe's opening matters less at first than
+# none, since it still tells the model "this is a recipe, in its directions". The trained model
+# remembers a recipe's first words for a few dozen words: directions depend mostly on the last
+# sentence or two.
 
 # %% [markdown]
-# ## 2.9 Generating with the carried state: prefill and step
+# ## 2.10 Generating with the carried state: prefill and step
 #
 # The blog post's `PyTorchTextGenerator.generate` feeds the whole text so far to the model for every
-# new word (`x = torch.tensor([tokens])`, then `logits[0, -1, :]`). The LSTM reads the text from
-# the start each time: word number n costs n LSTM steps, so a text costs steps that grow with the
-# square of its length.
+# new word (`x = torch.tensor([tokens])`, then `logits[0, -1, :]`): word number n costs n LSTM
+# steps, so a text costs steps that grow with the square of its length.
 #
 # But the state `(h, c)` after a text is everything the LSTM knows about it (section 2.7). The
 # package's `TextGenerator` therefore works in two parts:
 #
-# - **prefill**: run the model over the whole prompt once, in one call, keeping the state after its
-#   last word and the scores for the word after it (the name comes from large language models, whose
-#   generators split their work the same way);
-# - **step**: pick a word from those scores and feed only that word, with the carried state, to
+# - **prefill**: run the model over the whole prompt once, keeping the state after its last word and
+#   the scores for the next word;
+# - **step**: draw a word from those scores and feed only that word, with the carried state, to
 #   `model.step`: one LSTM step per word.
 
 # %%
@@ -611,12 +641,13 @@ for n_words in [100, 500, 1000]:
           f"carried state {lstm_steps_carried(4, n_words):>5,}")
 
 # %% [markdown]
-# `prefill` returns a `GenerationState`. It is batched, so that several texts can be written from
-# one prompt at once (one row each): `token_ids` is a list with one list of ids per text, and
-# `next_logits` is `[texts, vocab]`. With one text we read row 0: `state.token_ids[0]`,
-# `state.next_logits[0]`. The prompt is a dish the corpus has several recipes for.
+# `prefill` returns a `GenerationState`, batched to write several texts from one prompt:
+# `token_ids` holds one list of ids per text, `next_logits` is `[texts, vocab]`; we read row 0. The
+# prompt is a dish the corpus has 2 recipes for (counted below).
 
 # %%
+print("recipes with 'banana bread' in the title:",
+      [text.split(" | ")[0] for text in texts if "banana bread" in text.split(" | ")[0].lower()])
 generator = TextGenerator(model, vocab)
 state = generator.prefill("recipe for banana bread")
 print("token_ids:", state.token_ids, "| prompt_length:", state.prompt_length)
@@ -625,9 +656,10 @@ top = torch.softmax(state.next_logits[0], dim=0).topk(5)
 print("most likely next words:", [(vocab.idx2token[i], round(float(p), 3)) for p, i in zip(*top)])
 
 # %% [markdown]
-# Both ways give the same next-word distributions. Below, the blog's loop (its step written out
-# as a function) and the package's `prefill` / `step` run on the same words, and every distribution
-# matches. The draws use a seeded random generator, so the text is the same at every run.
+# Both ways give the same next-word distributions: below, the blog's step (written as a function)
+# and the package's `prefill` / `step` run on the same words. `step` draws each word with
+# `lstm_tutorial.sampling.draw` (notebook 3) from a seeded random generator, so the text is the same
+# at every run.
 
 # %%
 @torch.no_grad()
@@ -648,46 +680,12 @@ print(f"{state.steps} words, the same distributions both ways:")
 print(generator.text(state.token_ids[0]))
 
 # %% [markdown]
-# And the time: 300 words written both ways (without stopping at `<EOS>`, so both write exactly
-# 300), reading the clock after every word.
-
-# %% tags=["nbval-ignore-output"]
-import time
-
-
-def seconds_after_each_word(next_word, n_words):
-    start, elapsed = time.perf_counter(), []
-    for _ in range(n_words):
-        next_word()
-        elapsed.append(time.perf_counter() - start)
-    return elapsed
-
-
-N_WORDS = 300
-sampler = torch.Generator().manual_seed(0)
-blog_tokens = vocab.encode("recipe for banana bread")
-blog_seconds = seconds_after_each_word(
-    lambda: blog_tokens.append(int(torch.multinomial(blog_next_word_probs(model, blog_tokens), 1, generator=sampler))),
-    N_WORDS)
-carried_state = generator.prefill("recipe for banana bread")
-carried_seconds = seconds_after_each_word(lambda: generator.step(carried_state, generator=sampler), N_WORDS)
-
-plt.plot(range(1, N_WORDS + 1), blog_seconds, label="blog post: re-read everything for each word")
-plt.plot(range(1, N_WORDS + 1), carried_seconds, label="carried state: prefill, then one step a word")
-plt.xlabel("words generated")
-plt.ylabel("seconds so far")
-plt.title("Generation time against length")
-plt.legend()
-plt.show()
-
-# %% [markdown]
-# With the blog's loop each word costs more than the one before, so the total time bends upwards
-# (it grows with the square of the length). With the state carried every word costs the same and
-# the total grows in a straight line. Notebooks 4 to 6 generate this way.
+# Carrying the state turns the quadratic count of LSTM steps into a linear one; notebook 8 measures
+# what that means in seconds. Notebooks 4 to 6 generate this way.
 #
 # ## Exercises
 #
-# Try each before opening its solution; the cell after each one runs the check.
+# Try each before opening its solution; the cell after each runs the check.
 #
 # **1. Predict, then run.** `lstm_tutorial.LSTMLM(..., num_layers=2)` stacks two LSTM layers: the
 # second reads the first one's outputs. For our batch `x` (`[32, 40]`), what are the shapes of the
@@ -718,17 +716,15 @@ except RuntimeError as error:
 # %% [markdown]
 # **2. Zero the forget gate.** In a copy of the pretrained model, set the forget gate's bias to
 # -10,000, so that $f = \sigma(\dots) = 0$ at every word. What is left of the cell state after each
-# word? Predict whether the model still guesses the next word of unseen recipes as often as before
-# (the check counts how often the most likely word is the right one, over the first 100 words of
-# 100 unseen recipes).
+# word? Does the model still guess the next word as often (the check counts how often its most
+# likely word is right, over the first 100 words of 100 unseen recipes)?
 #
 # <details><summary>Solution</summary>
 #
 # With $f = 0$, $c_t = i_t \odot g_t$: the cell holds only what the current word wrote. The past
-# still comes in through $h_{t-1}$, but only squeezed through the gates at every word, as in a plain
-# RNN (section 2.6), so it fades within a few words. The rest of the model was trained to use the
-# long memory, and its first guess is right far less often (the check shows about a third of the
-# correct guesses left). The forget gate's bias is the second block of 128 in
+# still comes in through $h_{t-1}$, squeezed through the gates at every word as in a plain RNN
+# (section 2.6), so it fades within a few words. The model was trained to use the long memory: about
+# a third of its correct guesses are left. The forget gate's bias is the second block of 128 in
 # `bias_ih_l0` (PyTorch's order is i, f, g, o).
 #
 # </details>
@@ -758,11 +754,10 @@ print(f"most likely word correct: pretrained {top1_accuracy(model, test_rows):.1
 #
 # <details><summary>Solution</summary>
 #
-# The gradient stops vanishing: 40 words back it stays at the same order as the last word's (the
-# check shows about 0.4), instead of about $10^{-9}$, without any training. The cell's path back
-# is multiplied by $f$ at every word, and $0.95^{40} \approx 0.14$ where $0.5^{40} \approx 10^{-12}$.
-# This is why many libraries start the forget gate's bias at 1 (Keras's `unit_forget_bias`): an
-# LSTM can then learn from far-back words from its first step.
+# The gradient stops vanishing, without any training: 40 words back it is about 0.4 of the last
+# word's, instead of about $10^{-9}$. The cell's path back is multiplied by $f$ at every word, and
+# $0.95^{40} \approx 0.13$ where $0.5^{40} \approx 10^{-12}$. This is why many libraries start the
+# forget gate's bias at 1 (Keras's `unit_forget_bias`).
 #
 # </details>
 
@@ -773,22 +768,50 @@ with torch.no_grad():
 profile = gradient_by_distance(forget_bias_3, word_vectors, next_words, model.fc)
 print(f"relative gradient 40 words back: untrained LSTM {profiles['nn.LSTM (untrained)'][40]:.1e}, "
       f"with forget bias + 3: {profile[40]:.2f}")
+print(f"0.95 ** 40 = {0.95 ** 40:.3f}, 0.5 ** 40 = {0.5 ** 40:.1e}")
 
 # %% [markdown]
-# **4. Predict, then run: the blog post's dropout of 0.3.** The blog post's text explains dropout
-# with a rate of 0.3. In `model.train()`, what share of the LSTM's outputs would be 0, and what
-# would an output of 1.0 become when it is kept?
+# **4. Build: a GRU instead of the LSTM.** `nn.GRU` has three gates (reset, update, new) instead of
+# four, and no cell state: its state is just `h`. Write `GRULM`, the blog's `LSTMLM` with `nn.GRU`
+# in place of `nn.LSTM`, at the book's sizes. Predict how many numbers its recurrent layer has
+# (the LSTM: 117,760), and what the state and `init_hidden` become. Check that carrying the state
+# over two halves of `x` still equals one pass.
 #
 # <details><summary>Solution</summary>
 #
-# About 30% become 0, and the kept ones are divided by 1 - 0.3 = 0.7, so 1.0 becomes about 1.4286:
-# on average the output is unchanged (0.7 x 1.4286 = 1). The model in this course uses 0.1, the
-# blog's default `dropout_rate`. In `model.eval()` neither rate changes anything.
+# The GRU's weights are `[3*128, 100]` and `[3*128, 128]` plus two biases of 384: 88,320 numbers,
+# exactly 3/4 of the LSTM's (three blocks of 128 instead of four). The state is one tensor `h_n`,
+# `[1, B, 128]`, not a tuple: `init_hidden` returns one zero tensor, and training with a carried
+# state detaches just it (`hidden.detach()`, section 2.8).
 #
 # </details>
 
 # %%
+class GRULM(nn.Module):
+    """The blog's LSTMLM with a GRU: its state is one tensor h, with no cell state c."""
+
+    def __init__(self, vocab_size: int, embedding_dim: int, hidden_dim: int, dropout_rate: float = 0.1):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.gru = nn.GRU(embedding_dim, hidden_dim, batch_first=True)
+        self.dropout = nn.Dropout(dropout_rate)
+        self.fc = nn.Linear(hidden_dim, vocab_size)
+
+    def forward(self, x, hidden=None):
+        output, hidden = self.gru(self.embedding(x), hidden)  # hidden: h_n only, [1, batch, hidden]
+        return self.fc(self.dropout(output)), hidden
+
+    def init_hidden(self, batch_size: int) -> torch.Tensor:
+        return torch.zeros(1, batch_size, self.gru.hidden_size, device=self.fc.weight.device)
+
+
 torch.manual_seed(0)
-dropped_03 = nn.Dropout(0.3).train()(torch.ones(10_000))
-print(f"rate 0.3: {(dropped_03 == 0).float().mean():.3f} are 0, the rest are {dropped_03.max():.4f}, "
-      f"mean {dropped_03.mean():.3f}")
+gru_model = GRULM(len(vocab), embedding_dim=100, hidden_dim=128).eval()
+for kind, layer in [("LSTM", blog_model.lstm), ("GRU", gru_model.gru)]:
+    print(f"{kind:4}: {sum(weights.numel() for weights in layer.parameters()):,} numbers,",
+          ", ".join(f"{name} {list(weights.shape)}" for name, weights in layer.named_parameters()))
+with torch.no_grad():
+    _, gru_state = gru_model(input_batch, gru_model.init_hidden(32))
+    second_half, gru_state = gru_model(next_batch, gru_state)
+    torch.testing.assert_close(second_half, gru_model(x)[0][:, 20:])
+print("GRU state:", type(gru_state).__name__, tuple(gru_state.shape), "| carried over two halves == one pass")
