@@ -130,14 +130,15 @@ plt.show()
 # %% [markdown]
 # ## 3.4 The blog post's walk-through: `[5, 10, 2]` and the last row
 #
-# The blog post traces its generator on the ids `[5, 10, 2]`, placeholders for any three-token prompt
-# (in our vocabulary they happen to be `,`, `for` and `<EOS>`). We use three real ids, those of
-# "recipe for banana". Row `t` of the logits scores the word that follows token `t`; generation only
-# needs the last row, `logits[0, -1, :]`. Softmax, draw a word, append it, repeat: the second pass has
-# one more row. (Each row holds `vocab_size` scores: for 4 tokens and our 8,203-word vocabulary,
-# 32,812 numbers.)
+# The blog post traces its generator on the ids `[5, 10, 2]`, placeholders for any three-token
+# prompt. We use three real ids, those of "recipe for banana". Row `t` of the logits scores the word
+# that follows token `t`; generation only needs the last row, `logits[0, -1, :]`. Softmax, draw a
+# word, append it, repeat: the second pass has one more row. The word is drawn by the package's
+# `draw(probs, generator)`, which picks id `i` with probability `probs[i]`; section 3.5 opens it up.
 
 # %%
+from lstm_tutorial.sampling import draw
+
 print("the blog post's ids", [5, 10, 2], "=", [vocab.idx2token[i] for i in [5, 10, 2]])
 tokens = vocab.encode("recipe for banana")
 print("tokens", tokens, "=", [vocab.idx2token[i] for i in tokens])
@@ -149,7 +150,7 @@ with torch.no_grad():
         logits, _ = model(x)
         next_token_logits = logits[0, -1, :]  # the last position
         probs = torch.softmax(next_token_logits, dim=0)
-        next_token = torch.multinomial(probs, 1, generator=generator).item()
+        next_token = draw(probs, generator).item()
         print(f"pass {step}: x {tuple(x.shape)} -> logits {tuple(logits.shape)} ({logits[0].numel():,} numbers); "
               f"logits[0, {len(tokens) - 1}, :] -> picked {next_token} ({vocab.idx2token[next_token]!r}, p = {probs[next_token]:.3f})")
         if previous_logits is not None:  # the rows for the old tokens did not change
@@ -165,26 +166,104 @@ print("tokens", tokens, "=", vocab.decode(tokens))
 #
 # ## 3.5 Sampling: drawing a word from the probabilities
 #
-# `torch.multinomial(probs, 1)` picks index `i` with probability `probs[i]`. Drawn many times, each
-# word comes up about as often as its probability says. Always taking the most likely word
-# (`argmax`) instead is **greedy decoding**: it writes the same text every time. Notebook 4 shows the
-# middle ground, temperature.
+# Lay the probabilities end to end on the line from 0 to 1: each word gets a stretch as long as its
+# probability, ending at its **cumulative sum**. A uniform random number `u` in `[0, 1)` lands in word
+# `i`'s stretch with probability `probs[i]`. This is **inverse-CDF sampling** (the cumulative sum is the
+# CDF), and the package's `draw` picks every word so: `cumsum`, one `torch.rand` times the total, and
+# `torch.searchsorted(cdf, u, right=True)`, the first word whose cumulative probability exceeds `u`. A
+# toy distribution over four words:
 
 # %%
+toy_words = ["salt", "sugar", "flour", "egg"]
 toy_probs = torch.softmax(torch.tensor([2.0, 1.0, 0.1, -1.0]), dim=0)
-draws = torch.multinomial(toy_probs, 10_000, replacement=True, generator=torch.Generator().manual_seed(0))
+toy_cdf = toy_probs.cumsum(dim=0)
+starts = toy_cdf - toy_probs
+print("word    probability  stretch of [0, 1)")
+for word, prob, start, end in zip(toy_words, toy_probs.tolist(), starts.tolist(), toy_cdf.tolist()):
+    print(f"{word:<7} {prob:11.3f}  [{start:.3f}, {end:.3f})")
+
+u = torch.rand(1, generator=torch.Generator().manual_seed(0)) * toy_cdf[-1]
+picked = torch.searchsorted(toy_cdf, u, right=True).item()
+print(f"u = {u.item():.3f} lands in the stretch of {toy_words[picked]!r}")
+
+fig, axis = plt.subplots(figsize=(9, 1.6))
+axis.barh(0, toy_probs, left=starts, color=[f"C{i}" for i in range(4)], edgecolor="white")
+for word, prob, start in zip(toy_words, toy_probs.tolist(), starts.tolist()):
+    axis.text(start + prob / 2, 0, word, ha="center", va="center", fontsize="small")
+axis.axvline(u.item(), color="black", linestyle="--")
+axis.text(u.item() + 0.01, 0.45, f"u = {u.item():.3f}")
+axis.set(xlim=(0, 1), yticks=[], xlabel="cumulative probability")
+plt.show()
+
+# %% [markdown]
+# Written by hand, the draw is three lines; with a generator seeded alike it picks the same words as
+# the package's `draw` (which also keeps `u` strictly below the total, in case rounding lands on it):
+
+# %%
+def draw_by_hand(probs: torch.Tensor, generator: torch.Generator) -> int:
+    """One id drawn with probability probs[i]: the first whose cumulative probability exceeds u."""
+    cdf = probs.cumsum(dim=0)
+    u = torch.rand(1, generator=generator) * cdf[-1]  # uniform in [0, total)
+    return torch.searchsorted(cdf, u, right=True).item()
+
+
+rng_for_hand, rng_for_package = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+by_hand = [draw_by_hand(toy_probs, rng_for_hand) for _ in range(1000)]
+by_package = [draw(toy_probs, rng_for_package).item() for _ in range(1000)]
+assert by_hand == by_package
+print("the first 8 of 1,000 draws, by hand and by the package:", [toy_words[i] for i in by_hand[:8]])
+
+# %% [markdown]
+# Drawn many times, each word comes up about as often as its probability says (`draw` takes one row
+# per draw). `torch.multinomial(probs, 1)`, which the blog post's `sample_from` calls, is PyTorch's
+# usual function for the same distribution; it uses its random numbers differently, so the same seed
+# gives other words. Always taking the most likely word (`argmax`) instead is **greedy decoding**: it
+# writes the same text every time. Notebook 4 shows the middle ground, temperature.
+
+# %%
+draws = draw(toy_probs.expand(10_000, -1), torch.Generator().manual_seed(0))[:, 0]
 shares = torch.bincount(draws, minlength=4) / 10_000
 print("probabilities", [round(v, 3) for v in toy_probs.tolist()])
 print("drawn shares ", [round(v, 3) for v in shares.tolist()])
-print("greedy always picks word", toy_probs.argmax().item())
+print("greedy always picks", repr(toy_words[toy_probs.argmax()]))
 assert (shares - toy_probs).abs().max() < 0.02
 
 positions = torch.arange(4)
 plt.bar(positions - 0.2, toy_probs, width=0.4, label="probability")
 plt.bar(positions + 0.2, shares, width=0.4, label="share of 10,000 draws")
-plt.xticks(positions, ["word 0", "word 1", "word 2", "word 3"])
+plt.xticks(positions, toy_words)
 plt.legend()
 plt.show()
+
+# %% [markdown]
+# Since every word is drawn this way, a loop of our own writes the very words of the package's
+# `TextGenerator.sample(prompt, seed=s)`: that seeds a `torch.Generator` on the model's device with
+# `manual_seed(s)` and calls `draw` once per word. It reads the prompt once and then carries the LSTM state,
+# which gives the same probabilities as our blog-style loop that re-reads everything.
+
+# %%
+from lstm_tutorial import TextGenerator
+
+
+def generate_by_rereading(prompt: str, max_tokens: int, seed: int) -> str:
+    """The blog post's loop: re-read all tokens, draw the next word, stop at <EOS> or max_tokens."""
+    generator = torch.Generator().manual_seed(seed)
+    tokens = vocab.encode(prompt)
+    with torch.no_grad():
+        for _ in range(max_tokens):
+            logits, _ = model(torch.tensor([tokens]))
+            next_token = draw(torch.softmax(logits[0, -1], dim=0), generator).item()
+            tokens.append(next_token)
+            if next_token == vocab.eos_idx:
+                break
+    return vocab.decode(tokens)
+
+
+text_generator = TextGenerator(model, vocab)
+for seed in [0, 1]:
+    ours = generate_by_rereading("recipe for banana", 30, seed)
+    assert ours == text_generator.sample("recipe for banana", max_tokens=30, seed=seed)[0]
+    print(f"seed {seed}: {ours}")
 
 # %% [markdown]
 # ## 3.6 The loss: `-log p` of the right word, in nats
@@ -219,8 +298,8 @@ plt.show()
 # flattens batch and time: `logits.view(-1, logits.size(-1))` and `y.view(-1)`. That is allowed
 # because the LSTM has already put each word's context into its row: the loss can treat the
 # `batch*seq` positions as independent samples, as long as logits and targets stay in the same order.
-# We take the pretrained model's validation split (rebuilt from its config) and pad its first 8
-# recipes into one batch with the package's `pad_batch`, the function its loaders use.
+# We pad the first 8 validation recipes (the split rebuilt from the model's config) into one batch
+# with the package's `pad_batch`, which its loaders use.
 
 # %%
 train_loader, val_loader = checkpoint_loaders(checkpoint)
@@ -241,15 +320,14 @@ assert flat_targets[b * seq + t] == y[b, t]
 # ## 3.8 `view`, `reshape` and contiguous tensors
 #
 # A tensor is a block of memory plus a **stride**: how many places to jump in memory for one step along
-# each dimension. It is **contiguous** when its numbers lie in memory in the order its shape reads them,
-# row after row with no gaps: a contiguous `[3, 5]` tensor has stride `(5, 1)`. `view` only
-# reinterprets the same memory with a new shape, never moving a number, so to flatten a tensor with
-# `view(-1)` the tensor must be contiguous. `reshape` gives a view when it can and copies when it must.
+# each dimension. It is **contiguous** when its numbers lie in memory row after row with no gaps: a
+# contiguous `[3, 5]` tensor has stride `(5, 1)`. `view` reinterprets the same memory with a new shape,
+# never moving a number, so `view(-1)` needs a contiguous tensor; `reshape` gives a view when it can
+# and copies when it must.
 #
-# Slicing off the first column of a padded batch, `batch[:, 1:]` (which is how `y` is cut from a
-# batch), keeps the parent's memory and stride `(5, 1)` with rows of 4: after row 0's last number the
-# parent holds row 1's first number, which the slice skips. So the slice is not contiguous and
-# `view(-1)` refuses it.
+# `batch[:, 1:]`, which is how `y` is cut from a padded batch, keeps the parent's memory and stride
+# `(5, 1)` with rows of 4: between row 0's last number and row 1's first lies the skipped first column.
+# So the slice is not contiguous and `view(-1)` refuses it.
 
 # %%
 toy_batch = torch.arange(15).view(3, 5)  # 3 recipes of 5 ids
@@ -268,8 +346,7 @@ assert torch.equal(flat, sliced.contiguous().view(-1))
 
 # %% [markdown]
 # The package's `pad_batch` cuts `x` and `y` from the padded batch the same way and then calls
-# `.contiguous()` on both (`return batch[:, :-1].contiguous(), batch[:, 1:].contiguous()`), so the `y`
-# of every batch is contiguous and the blog post's `y.view(-1)` works; so does `logits.view(...)`, since
+# `.contiguous()` on both, so the `y` of every batch is contiguous and the blog post's `y.view(-1)` works; so does `logits.view(...)`, since
 # the model's output layer writes a fresh contiguous tensor. The package's own loss uses
 # `y.reshape(-1)`, which works either way.
 
@@ -349,8 +426,7 @@ for name, scores in [("untrained", untrained_logits), ("pretrained", logits)]:
 # One batch is a small sample. The number that describes the model is its loss over the whole
 # **validation split**: the fifth of the recipes (654) it never trained on, rebuilt above from its
 # config exactly as in training. The package's `evaluate_loss` averages the loss over every real target
-# word, in float32, the precision every validation loss of the package (the checkpoint's own
-# `val_loss` included) is measured in.
+# word, in float32, as the checkpoint's own `val_loss` was measured.
 
 # %%
 val_targets = sum(int((y_val != vocab.pad_idx).sum()) for _, y_val in val_loader)
@@ -368,7 +444,7 @@ assert math.isclose(val_loss, checkpoint["val_loss"], rel_tol=1e-5)  # what the 
 # gives a batch of short recipes as much weight as a batch of long ones. The loader groups recipes of
 # similar length, so its batches hold from 139 to 1,600 target words. Here the batches with fewer
 # words have the lower losses on average, so the blog post's number comes out lower than the mean per
-# word: perplexity 33.9 instead of 35.3. The difference is in the averaging, not in the model.
+# word: perplexity 33.9 instead of 35.3, from the same model.
 
 # %%
 batch_losses, batch_words = [], []
@@ -425,8 +501,9 @@ plt.show()
 # The loss is an average over words; one validation recipe, a lamb tagine, shows where it comes from.
 # Words fixed by the words before them cost almost nothing: `for` after `recipe` (0.002 nats), `/`
 # inside `1 1/2`, `in` and `a` in "heat the oil in a dutch". The dish's name costs the most: `prunes`
-# and `tagine` about 11 nats each (the model gave each less than 1 chance in 50,000), then `toasted`,
-# `lamb` and `saffron`. The recipe's perplexity is the `exp` of the average of these bars over the
+# and `tagine` about 11 nats each (the model gave each less than 1 chance in 50,000), then `toasted`
+# and `lamb`; in the directions the dearest word is `saffron`, which the name does not announce. The
+# recipe's perplexity is the `exp` of the average of these bars over the
 # whole recipe.
 
 # %%
@@ -452,10 +529,9 @@ plt.show()
 # %% [markdown]
 # ## 3.16 A yardstick: the unigram model, counted by hand
 #
-# Is 35.3 good? A perplexity means little on its own, so we compare it with models that only count
-# words, as Karpathy's makemore does before any network. They learn from the same training recipes and
-# are scored on exactly the same validation targets as the LSTM: every word after the first of each
-# recipe, `<EOS>` included.
+# Is 35.3 good? We compare it with models that only count words, as Karpathy's makemore does before
+# any network, trained on the same recipes and scored on the same validation targets as the LSTM
+# (every word after the first of each recipe, `<EOS>` included).
 #
 # The simplest is the **unigram** model: it ignores the context and gives every word its share of the
 # training text, `P(w) = count(w) / N`. A word never seen in training would get probability 0 and an
@@ -598,7 +674,8 @@ plt.show()
 # ## Summary
 #
 # - `logits[0, -1, :]`: raw scores for the next word; `torch.softmax` makes them probabilities;
-#   `torch.multinomial` draws the word (greedy decoding takes the `argmax`).
+#   `draw` picks the word by inverse CDF: cumulative sum, a uniform `u`, `searchsorted` (greedy
+#   decoding takes the `argmax`). Seeded alike, our loops write the package's words.
 # - The loss is `-log p(right word)` in nats, averaged over every position of the batch after the
 #   reshape to `[batch*seq, vocab]` and `[batch*seq]`, skipping `<PAD>` targets (`ignore_index=0`).
 #   `view` needs a contiguous tensor; the package's batches are, and `reshape` works on any.
@@ -627,21 +704,36 @@ print(f"loss {loss:.4f} nats -> perplexity {math.exp(loss):.1f}; {bits:.2f} bits
 assert math.isclose(math.exp(loss), 2**bits)
 
 # %% [markdown]
-# **2. Predict, then run.** What perplexity, and what loss, does a model get that gives every one of the
-# 8,203 vocabulary words the same probability? Does it depend on the recipes it is scored on?
+# **2. Predict, then run: the test perplexity.** The validation split chose which epoch to keep
+# (section 3.14). `load_recipes("heldout")` holds 177 Wikibooks recipes never used in training or
+# validation. Score the pretrained model on them (`make_eval_loader` from `lstm_tutorial.data` encodes
+# them with the model's vocabulary, unknown words as `<UNK>`, cut to 200 words as in training;
+# `evaluate_loss` averages), and section 3.18's Kneser-Ney bigram too. Predict first: above or below
+# 35.3? Does the LSTM's lead hold?
 #
 # <details><summary>Solution</summary>
 #
-# Every word gets `1 / 8203`, so every position costs `log 8203 = 9.012` nats and the perplexity is
-# exactly 8,203, on any text. A unigram model that counted nothing is this model: add-one smoothing
-# with all counts 0 gives `1 / V` to each word.
+# Test perplexity 33.0, a little below the validation's 35.3; the Kneser-Ney bigram falls likewise,
+# from 59.4 to 56.0. Both find these recipes slightly easier, by about the same factor, so the LSTM
+# keeps its lead, and choosing the epoch on the validation split flattered it little. 181 of the
+# 21,328 target words (0.8%) are `<UNK>`.
 #
 # </details>
 
 # %%
-uniform = UnigramModel([], V)  # counted nothing: add-one gives 1 / V to every word
-print(f"uniform: perplexity {perplexity(uniform, val_sequences):,.1f}, loss {math.log(V):.3f} nats")
-assert math.isclose(perplexity(uniform, val_sequences), V)
+from lstm_tutorial.data import make_eval_loader
+
+heldout = load_recipes("heldout", verbose=False)
+test_loader = make_eval_loader(heldout, vocab, config.max_len, config.batch_size)
+test_sequences = test_loader.dataset
+test_targets = sum(len(s) - 1 for s in test_sequences)
+unknown = sum(word == vocab.unk_idx for s in test_sequences for word in s[1:])
+test_perplexity = math.exp(evaluate_loss(model, test_loader, vocab.pad_idx))
+kneser_ney_test = perplexity(KneserNeyBigram(train_sequences, V), test_sequences)
+print(f"{len(test_sequences)} held-out recipes, {test_targets:,} target words, {unknown} <UNK> ({unknown / test_targets:.1%})")
+print(f"pretrained LSTM:   test perplexity {test_perplexity:.1f}  (validation {lstm_perplexity:.1f})")
+print(f"Kneser-Ney bigram: test perplexity {kneser_ney_test:.1f}  (validation {kneser_ney_perplexity:.1f})")
+assert test_perplexity < kneser_ney_test
 
 # %% [markdown]
 # **3. Change this, what happens?** Add-one smoothing hurt the bigram. Add less: `k = 0.01` instead of
@@ -652,8 +744,7 @@ assert math.isclose(perplexity(uniform, val_sequences), V)
 #
 # With `k = 0.01` the bigram's perplexity falls to about 83, far below the unigram's 348, but still
 # above Kneser-Ney's 59: a smaller `k` gives the counted pairs back their weight, but it still spreads
-# the unseen mass evenly over all words, where Kneser-Ney spreads it by continuation. Try
-# `k = 0.001` too.
+# the unseen mass evenly over all words, where Kneser-Ney spreads it by continuation.
 #
 # </details>
 
