@@ -4,12 +4,12 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/07_inside_the_trained_model.ipynb)
 #
 # The other notebooks treat the trained model from the outside: words in, probabilities out. Here we
-# open it. What did its word vectors learn? What do its gates and its cell memory do while it reads a
-# real recipe, and does any single unit track something we can name? How much does the carried state
-# matter? And when it writes, does it write new text or quote its training recipes?
+# open it. What did its word vectors learn, and why does that suggest tying two matrices into one?
+# What do its gates and memory do while it reads a recipe, and does any unit track something we can
+# name? How much does the carried state matter? Does it write new text or quote its training recipes?
 #
-# Everything here uses the pretrained model shipped in the package (the book's sizes: embeddings of
-# 100 numbers, 128 hidden units, a vocabulary of 8,203 words); nothing is trained.
+# We use the pretrained book-sized model (word vectors of 100, 128 hidden units, 8,203 words). Only
+# section 7.4 trains: two small models, for about a minute.
 
 # %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (a few seconds; nothing is upgraded).
@@ -33,9 +33,8 @@ device = resolve_device()  # the GPU when there is one, else the CPU
 print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" else "")
 
 # %% [markdown]
-# We load the model, its vocabulary and its checkpoint (which records how it was trained), the
-# corpus it was trained on, and the 177 held-out recipes: real recipes that are in no corpus, so the
-# model has never seen them.
+# We load the model, its vocabulary and its checkpoint (a record of its training), the corpus it
+# was trained on, and 177 held-out recipes it has never seen.
 
 # %%
 import math
@@ -44,7 +43,7 @@ import matplotlib.pyplot as plt
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lstm_tutorial import LSTMLM, TextGenerator, TrainConfig, load_recipes, pretrained_model, tokenize
+from lstm_tutorial import LSTMLM, TextGenerator, TrainConfig, Vocab, load_recipes, pretrained_model, tokenize
 from lstm_tutorial.baselines import CopyFinder
 from lstm_tutorial.data import encode_recipes
 
@@ -59,23 +58,20 @@ print(f"{len(vocab):,} words; validation perplexity {math.exp(checkpoint['val_lo
 # %% [markdown]
 # ## 7.1 Nearest neighbours in the embedding table
 #
-# `nn.Embedding` (notebook 1) is a table with one row of 100 numbers per word: the word's
-# **embedding**, or word vector. If training gave words that are used alike similar rows, we could read
-# meaning off the table. To compare two rows we use the **cosine similarity**: their dot product
-# divided by the product of their lengths, which is the cosine of the angle between them: 1 for the
-# same direction, 0 for perpendicular, -1 for opposite. A word's **nearest neighbours** are the words
-# whose rows have the highest cosine similarity with its row.
-#
-# We search among the 2,000 most frequent words (the vocabulary is sorted by frequency, after the
-# three special tokens `<PAD>`, `<UNK>` and `<EOS>`): a word seen only a few times has had little
-# chance to move its row.
+# `nn.Embedding` (notebook 1) holds one row of 100 numbers per word: its **embedding**. If training
+# gave words that are used alike similar rows, we could read meaning off the table. We compare two
+# rows by their **cosine similarity**: the dot product divided by the product of the lengths, which
+# is the cosine of the angle between them (1: same direction, 0: perpendicular, -1: opposite). A
+# word's **nearest neighbours** are the words whose rows have the highest cosine with its row. We
+# search the 2,000 most frequent words (the vocabulary is sorted by frequency after `<PAD>`, `<UNK>`
+# and `<EOS>`): a rare word has had little chance to move its row.
 
 # %%
 FREQUENT = torch.arange(3, 2003)  # ids of the 2,000 most frequent words
 WORDS = ["butter", "oil", "oven", "minutes", "chicken", "sugar", "bake", "stir", "onion", "350"]
 
 
-def neighbours(vectors: torch.Tensor, word: str, k: int = 6) -> list[tuple[str, float]]:
+def neighbours(vectors: torch.Tensor, word: str, k: int = 6, vocab: Vocab = vocab) -> list[tuple[str, float]]:
     """The k frequent words whose rows of `vectors` have the highest cosine similarity with `word`'s row."""
     unit = F.normalize(vectors.detach(), dim=1)  # every row divided by its length
     word_id = vocab.token2idx[word]
@@ -85,25 +81,21 @@ def neighbours(vectors: torch.Tensor, word: str, k: int = 6) -> list[tuple[str, 
     return [(vocab.idx2token[FREQUENT[i]], s) for s, i in zip(best.values.tolist(), best.indices.tolist())]
 
 
-def show_neighbours(vectors: torch.Tensor, words: list[str] = WORDS) -> None:
+def show_neighbours(vectors: torch.Tensor, words: list[str] = WORDS, k: int = 6, vocab: Vocab = vocab) -> None:
     for word in words:
-        print(f"{word:>8}: " + ", ".join(f"{other} {s:.2f}" for other, s in neighbours(vectors, word)))
+        print(f"{word:>8}: " + ", ".join(f"{other} {s:.2f}" for other, s in neighbours(vectors, word, k, vocab)))
 
 
 show_neighbours(model.embedding.weight)
 
 # %% [markdown]
-# Mostly noise. A few neighbours make sense (`stir`: `fold`, `whisk`; `onion`: `garlic`; `350`: other
-# numbers, `375` and `400` among them), but `butter`'s nearest words are `bowls`, `course` and
-# `burgers`, `oven`'s is `wait`, and the similarities are low, between 0.26 and 0.48. Why?
+# Mostly noise. A few neighbours make sense (`stir`: `fold`, `whisk`; `onion`: `garlic`; `350`:
+# `375`, `400`), but `butter`'s nearest words are `bowls`, `course` and `burgers`, and all the
+# similarities are low, from 0.26 to 0.48. Why?
 #
-# `nn.Embedding` starts every row as 100 random numbers from a standard normal distribution, so
-# each row starts with a length of about $\sqrt{100} = 10$. We can rebuild that start exactly: the
-# trainer seeds torch with `config.seed` and then builds the model (the vocabulary and the batches,
-# made in between, draw no random numbers from torch), so doing the same gives the untrained model
-# the pretrained one began as; the check below confirms it. Two random 100-number vectors have a cosine
-# similarity near 0 (give or take 0.1), and the best of 2,000 such cosines is about 0.3: the level of
-# the similarities above.
+# `nn.Embedding` starts every row as 100 draws from a standard normal distribution: a vector about
+# $\sqrt{100} = 10$ long. The trainer seeds torch with `config.seed` and then builds the model
+# (nothing in between draws from torch's generator), so doing the same rebuilds its exact start.
 
 # %%
 torch.manual_seed(config.seed)  # what Trainer.from_texts does before it builds the model
@@ -123,24 +115,21 @@ print(f"best cosine of one random vector among 2,000 others: {(random_rows[1:] @
 assert own_start.mean() > 0.9 and other_start.abs().mean() < 0.1
 
 # %% [markdown]
-# Each trained row still points almost where its random start pointed (mean cosine 0.95; 0.91 for the
-# 2,000 most frequent words, which moved a little more), while it has cosine 0.00 with another word's
-# start: training moved the rows by about 3 while they are about 10 long. Roughly why: Adam moves each
-# number by about the learning rate (0.003) per step, give or take a small factor, and a word's row
-# gets a gradient only from the batches that contain the word. So the similarities between rows are mostly the similarities between
-# their random starts, and the best of 2,000 random cosines (0.30) is about what we saw.
-#
-# The model still works: a random row is still a distinct code for its word, and the LSTM's input
-# weights learn to read whatever the rows carry. The embedding table is simply not where this model
-# keeps its sense of which words are alike.
+# Each trained row still points almost where it started (mean cosine 0.95; 0.91 for the frequent
+# words) and has cosine 0.00 with another word's start: training moved the rows by about 3 while
+# they are 10 long. Adam moves each number by roughly the learning rate (0.003) per step, and a row
+# gets a gradient only from batches that contain its word. So the similarities between rows are
+# mostly those of their random starts, and the best of 2,000 random cosines, 0.30, is the level we
+# saw. The model still works (a random row is still a distinct code for its word), but this table
+# is not where it keeps which words are alike.
 #
 # ## 7.2 The output layer's word vectors
 #
-# There is a second table with a row per word: the output layer `fc`, whose weight is
-# `[8203, 128]`. The logit of word $w$ is $h \cdot W_w + b_w$ (notebook 3), so two words that fit the
-# same places must get high scores from the same $h$: their rows must point the same way. And every
-# row is trained at every position, not only when its word appears: the softmax gives every word of
-# the vocabulary some probability, and the loss pushes all of them.
+# The output layer `fc` is a second table with a row per word: its weight is `[8203, 128]`. The logit
+# of word $w$ is $h \cdot W_w + b_w$ (notebook 3), so two words that fit the same places must score
+# high for the same $h$: their rows must point the same way. And every row is trained at every
+# position, not only where its word appears: the softmax gives every word some probability, and the
+# loss pushes them all.
 
 # %%
 show_neighbours(model.fc.weight)
@@ -150,27 +139,23 @@ print(f"\ncosine(trained output row, its own start row): mean {fc_own_start.mean
 assert fc_own_start.mean() < 0.5
 
 # %% [markdown]
-# Here most neighbours make sense to a cook: `butter` is next to `margarine`, `oil` next to
-# `olive`, `palm`, `vegetable` and `ghee`; `oven` next to `smoker`, `refrigerator` and `broiler`
-# (places you put food); `minutes` next to `seconds`, `hours` and `days`; `chicken` next to `pork`,
-# `shrimp`, `fish`; `bake` next to other instructions; `350` next to `375`, `400`, `325`. These rows
-# moved far from their small random start (mean cosine 0.12 with it).
+# Most neighbours now make sense to a cook: `butter` is next to `margarine`, `oil` to `olive` and
+# `ghee`, `oven` to `smoker` and `broiler`, `minutes` to `seconds`, `chicken` to `pork`, `350` to
+# `375`. These rows moved far from their small random start (mean cosine 0.12 with it).
 #
-# The neighbours are words that fit the same places in a sentence, which is not always what a cook
-# would put together: `sugar`'s are other ingredients, but not sweet ones (`mustard`, `vanilla`, `cocoa`,
-# `cornstarch`), and `minutes` is also near `inches` and `oz`: like it, words that follow a number.
+# The neighbours are words that fill the same places in a sentence, not words that taste alike.
+# `sugar`'s are sweet flavourings (`vanilla`, `cocoa`, `pandan`) but, just as close, `mustard`,
+# `cornstarch` and `habanero` (all between 0.53 and 0.56). And `minutes` is also near `inches` and
+# `oz`, which like it follow a number.
 #
 # ## 7.3 A map of words in two dimensions
 #
-# We cannot look at 128 dimensions, but we can look at the two along which a set of words spreads
-# the most. That is **principal component analysis** (PCA): centre the rows (subtract their mean),
-# take the singular value decomposition $X = U S V^T$; the first two rows of $V^T$ are the two
-# directions of largest spread, and $X V_{:2}$ are the words' coordinates along them. The squares of
-# the singular values say how much of the spread each direction holds.
-#
-# We pick 50 frequent words in four groups and draw both tables' rows. A 2-D picture can hide what
-# the full dimensions hold, so we also count, in all dimensions, how many words have their nearest
-# neighbour (among these 50) in their own group.
+# To look at 128 dimensions, we take the two along which a set of words spreads most: **principal
+# component analysis** (PCA). Centre the rows and take the singular value decomposition $X = U S
+# V^T$: the first two rows of $V^T$ are the directions of largest spread, $X V_{:2}$ the words'
+# coordinates along them, and the squared singular values the spread each direction holds. We draw
+# both tables' rows for 50 frequent words in four groups and, since a 2-D picture can mislead, count
+# in all dimensions how many words have their nearest neighbour (among the 50) in their own group.
 
 # %%
 GROUPS = {
@@ -183,24 +168,34 @@ GROUPS = {
 }
 chosen = [word for words in GROUPS.values() for word in words]
 group_of = [group for group, words in GROUPS.items() for _ in words]
-chosen_ids = torch.tensor([vocab.token2idx[word] for word in chosen])
-assert int(chosen_ids.max()) < 2003, "all frequent words"
+
+
+def chosen_ids(vocab: Vocab = vocab) -> torch.Tensor:
+    """The ids of the 50 chosen words in `vocab` (all among its 2,000 most frequent)."""
+    ids = torch.tensor([vocab.token2idx[word] for word in chosen])
+    assert int(ids.max()) < 2003, "all frequent words"
+    return ids
 
 
 def pca_2d(vectors: torch.Tensor) -> tuple[torch.Tensor, float]:
     """The chosen words' coordinates along their two directions of largest spread, and the share of spread they hold."""
-    X = vectors.detach()[chosen_ids]
+    X = vectors.detach()[chosen_ids()]
     X = X - X.mean(dim=0)
     _, S, Vh = torch.linalg.svd(X, full_matrices=False)
     return X @ Vh[:2].T, float((S[:2] ** 2).sum() / (S ** 2).sum())
 
 
-def same_group_neighbours(vectors: torch.Tensor) -> dict[str, int]:
+def same_group_neighbours(vectors: torch.Tensor, vocab: Vocab = vocab) -> dict[str, int]:
     """Per group, how many of its words have their nearest chosen word (cosine, all dimensions) in the group."""
-    unit = F.normalize(vectors.detach()[chosen_ids], dim=1)
+    unit = F.normalize(vectors.detach()[chosen_ids(vocab)], dim=1)
     similarity = (unit @ unit.T).fill_diagonal_(-2.0)
     nearest = similarity.argmax(dim=1).tolist()
     return {group: sum(group_of[i] == group_of[j] == group for i, j in enumerate(nearest)) for group in GROUPS}
+
+
+def describe_groups(same: dict[str, int]) -> str:
+    return f"{sum(same.values())} of {len(chosen)} (" + ", ".join(
+        f"{group} {count} of {len(GROUPS[group])}" for group, count in same.items()) + ")"
 
 
 fig, axes = plt.subplots(1, 2, figsize=(14, 6.5))
@@ -213,45 +208,108 @@ for ax, (name, vectors) in zip(axes, [("embedding table (input)", model.embeddin
         ax.scatter(points[mask, 0], points[mask, 1], color=colours[group], label=group, s=18)
     for (x, y), word, group in zip(points.tolist(), chosen, group_of):
         ax.annotate(word, (x, y), fontsize=8, color=colours[group], xytext=(3, 2), textcoords="offset points")
-    same = same_group_neighbours(vectors)
     ax.set_title(f"{name}: 2 directions hold {share:.0%} of the spread")
     ax.set_xlabel("first principal direction")
     ax.set_ylabel("second principal direction")
-    print(f"{name}: the two directions hold {share:.1%} of the spread; {sum(same.values())} of {len(chosen)} "
-          "words have their nearest neighbour in their own group (" + ", ".join(
-              f"{group} {count} of {len(GROUPS[group])}" for group, count in same.items()) + ")")
+    print(f"{name}: the two directions hold {share:.1%} of the spread; nearest neighbour in its own group: "
+          f"{describe_groups(same_group_neighbours(vectors))}")
 axes[0].legend()
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With four groups of 12 to 14 words, a nearest neighbour picked at random would be in the same group
-# about a quarter of the time (some 12 of the 50). The embedding table does better than chance, 33 of
-# 50, mostly thanks to the numbers (11 of 12; they sit apart on one side of its map) and the
-# ingredients (11 of 14); its units (4 of 12) and verbs (7 of 12) are mixed in with the rest. The
-# output layer gets all 50, and its map shows the four groups apart, each in its own region. (The two directions are found without the group labels; the colours are added
-# afterwards. Left and right, up and down have no meaning of their own: SVD may flip either
-# direction.)
+# A nearest neighbour picked at random would be in the same group about a quarter of the time (some
+# 12 of 50). The embedding table does better, 33 of 50, mostly thanks to the numbers (11 of 12, apart
+# on one side of its map) and the ingredients (11 of 14). The output layer gets all 50, and its map
+# shows the four groups in four regions. (PCA never sees the groups, and the signs of its axes mean
+# nothing.)
 #
-# ## 7.4 The gates and the cell state over a real recipe
+# ## 7.4 Weight tying: one table to read and to score
 #
-# Notebook 2 wrote one LSTM step by hand. At step $t$ the LSTM reads the word vector $x_t$ and its
-# previous output $h_{t-1}$ and computes four vectors of 128 numbers:
+# So the model has two tables with a row per word: `embedding` to read a word, `fc` to score it as
+# the next word; only the second learned which words are alike. **Weight tying** (Press and Wolf,
+# 2017; Inan, Khosravi and Socher, 2017) uses one matrix for both: `fc.weight` *is*
+# `embedding.weight`. Then every output-layer gradient, at every position, also trains the rows the
+# LSTM reads, so words used alike get similar input vectors instead of random codes, and the model
+# has one vocabulary-sized table fewer to store and fit. The rows must then be as long as $h$:
+# embedding size = hidden size.
 #
-# - the input gate $i_t = \sigma(\cdot)$, between 0 and 1: how much of the candidate to write;
-# - the forget gate $f_t = \sigma(\cdot)$: how much of the old cell state to keep;
-# - the candidate $g_t = \tanh(\cdot)$, between -1 and 1: what to write;
-# - the output gate $o_t = \sigma(\cdot)$: how much of the memory to show;
+# `LSTMLM(..., tie_weights=True)` does this; a tied table starts small (uniform in [-0.1, 0.1]), as
+# output layers do. We train two models that differ only in tying: the `quick` preset (notebook 5
+# explains training) on all recipes, one epoch, with word vectors of 128 so both can tie; about a
+# minute in all on a CPU.
+
+# %% tags=["nbval-ignore-output"]
+from lstm_tutorial import PRESETS, Trainer
+
+small = PRESETS["quick"].updated(max_recipes=None, embedding_dim=128, hidden_dim=128, precision="float32")
+runs = {}
+for tied in (False, True):
+    trainer = Trainer.from_config(small.updated(tie_weights=tied), device="cpu", progress=False)
+    starts = {"embedding": trainer.model.embedding.weight.detach().clone(),
+              "output layer": trainer.model.fc.weight.detach().clone()}
+    trainer.fit()
+    runs["tied" if tied else "untied"] = trainer, starts
+
+# %% [markdown]
+# For each model: parameters (a shared matrix counts once), validation loss and, per table, how far
+# the frequent words' rows turned from their start and the group test of section 7.3.
+
+# %%
+for name, (trainer, starts) in runs.items():
+    small_model, small_vocab = trainer.model, trainer.vocab
+    print(f"{name}: {sum(p.numel() for p in small_model.parameters()):,} parameters, "
+          f"validation loss {trainer.history[-1]['val_loss']:.3f}")
+    shared = small_model.fc.weight is small_model.embedding.weight
+    tables = [("embedding = output layer" if shared else "embedding", small_model.embedding.weight, starts["embedding"])]
+    if not shared:
+        tables.append(("output layer", small_model.fc.weight, starts["output layer"]))
+    for table, vectors, table_start in tables:
+        turned = F.cosine_similarity(vectors.detach(), table_start, dim=1)[FREQUENT].mean()
+        print(f"  {table:24} cosine with its start {turned:.2f}; nearest neighbour in its own group: "
+              f"{describe_groups(same_group_neighbours(vectors, small_vocab))}")
+    show_neighbours(small_model.embedding.weight, ["butter", "minutes", "chicken", "stir", "onion"], 4, small_vocab)
+
+untied, tied = runs["untied"][0].model, runs["tied"][0].model
+assert tied.fc.weight is tied.embedding.weight and untied.fc.weight is not untied.embedding.weight
+
+# %% [markdown]
+# Tying saves 384,000 parameters (3,000 words × 128), 42% of the untied model, and costs nothing
+# here: validation loss 3.603 tied against 3.616 untied (one run each, so a difference this small
+# could flip with another seed). The untied model repeats the book model's story: its embedding rows
+# stay near their start (cosine 0.95), with neighbours such as `christmas` and `lassi` for `onion`,
+# while its output rows turned far (cosine 0.11) and group all 50 words. The tied table turned
+# nearly as far (0.15) and groups all 50 too, so the rows the LSTM reads now put `onion` next to
+# `onions` and `garlic`. (Part of that turning is only its small start, which the untied output rows
+# share.)
 #
-# each from $W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$ (PyTorch stacks the four in the order
-# i, f, g, o). Then the **cell state** (the LSTM's long-term memory) is $c_t = f_t \odot c_{t-1} + i_t
-# \odot g_t$ and the output is $h_t = o_t \odot \tanh(c_t)$ ($\odot$: element by element). Each of the
-# 128 positions of these vectors is a **unit**.
+# The package's default pretrained model, `pretrained_generator()` (name `"recipes"`: two layers of
+# 256, validation perplexity 20.6), is tied. It has the book model's vocabulary, so we can set its
+# one table beside the book model's two.
+
+# %%
+recipes_model, _, recipes_checkpoint = pretrained_model("recipes", "cpu")
+assert recipes_model.fc.weight is recipes_model.embedding.weight
+print(f"recipes model: {recipes_model.lstm.num_layers} layers of {recipes_model.lstm.hidden_size}, "
+      f"validation perplexity {math.exp(recipes_checkpoint['val_loss']):.1f}")
+for name, vectors in [("book embedding", model.embedding.weight), ("book output layer", model.fc.weight),
+                      ("recipes (tied)", recipes_model.embedding.weight)]:
+    print(f"{name}: nearest neighbour in its own group: {describe_groups(same_group_neighbours(vectors))}")
+show_neighbours(recipes_model.embedding.weight, ["butter", "oven", "sugar", "lemon"])
+
+# %% [markdown]
+# Its one table groups all 50 words, like the book model's output rows, and its neighbours are a
+# cook's: `butter` is next to `margarine`, `shortening`, `ghee`, `lard`; `lemon` to `lime`, `orange`.
 #
-# `nn.LSTM` runs all the steps inside one call and returns only $h$ and the last $c$. To see the gates
-# we run the trained model's LSTM ourselves, one step at a time, and check that we get exactly what
-# `nn.LSTM` and `torch.lstm_cell` (PyTorch's one-step function, which the package's generator uses)
-# give.
+# ## 7.5 The gates and the cell state over a real recipe
+#
+# Recall notebook 2's step: from $W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}$ (stacked in the order
+# i, f, g, o) the LSTM computes the input gate $i_t = \sigma(\cdot)$ (how much to write), the forget
+# gate $f_t = \sigma(\cdot)$ (how much memory to keep), the candidate $g_t = \tanh(\cdot)$ (what to
+# write) and the output gate $o_t = \sigma(\cdot)$ (how much to show); then the **cell state** $c_t =
+# f_t \odot c_{t-1} + i_t \odot g_t$ and the output $h_t = o_t \odot \tanh(c_t)$. Each of the 128
+# positions is a **unit**. `nn.LSTM` returns only $h$ and the last $c$, so we step the trained LSTM
+# ourselves, checking against `nn.LSTM` and `torch.lstm_cell` (the generator's one-step function).
 
 # %%
 def trace(ids: list[int]) -> dict[str, torch.Tensor]:
@@ -290,11 +348,9 @@ print(f"{len(kheer_ids)} tokens ({sum(i == vocab.unk_idx for i in kheer_ids)} un
 print(kheer)
 
 # %% [markdown]
-# The recipe for kheer (an Indian rice pudding) is one of the held-out recipes: the model has never
-# seen it. It has a title with a parenthesis, numbers and a parenthesis in its directions. Below, each
-# heatmap (a grid coloured by value) has one row per unit and one column per token; the colour is the
-# value after reading that token. The cell state's colours stop at ±10: larger values get the end
-# colours.
+# Kheer (an Indian rice pudding) is a held-out recipe, with a title, numbers and two parentheses.
+# Each heatmap below has a row per unit and a column per token, coloured by the value after reading
+# that token; the cell state's colours stop at ±10.
 
 # %%
 fig, axes = plt.subplots(4, 1, figsize=(16, 17), sharex=True)
@@ -318,24 +374,17 @@ print(f"c: from {kheer_steps['c'].min():.1f} to {kheer_steps['c'].max():.1f}; me
       f"{c_abs[9].mean():.1f}, after 40 {c_abs[39].mean():.1f}, after all {len(kheer_ids)} {c_abs[-1].mean():.1f}")
 
 # %% [markdown]
-# What the heatmaps show:
+# - The forget gate is mostly open (79% of its values above 0.9): most units keep most of their
+#   memory from token to token. Its dark cells are units wiping their memory.
+# - The input gate is open most of the time too (mean 0.70).
+# - The output gate is the most on-or-off (41% of values below 0.1, 36% above 0.9): at each token it
+#   picks which units show their memory in $h$.
+# - With $f$ near 1, $c_t \approx c_{t-1} + i_t g_t$ adds up what is written, so many units drift
+#   away from 0: mean $|c|$ is 3.6 after 10 tokens, 9.3 after all 71, with extremes of -39 and 50.
+#   Where $|c|$ is large, $\tanh(c) = \pm 1$ and $h$ shows only $\pm o$.
 #
-# - The forget gate is mostly open: 79% of its values are above 0.9 (mean 0.88), so most units keep
-#   most of their memory from one token to the next. Its dark cells are units that wipe their
-#   memory, and some tokens make many units do so at once (below).
-# - The input gate is open most of the time too (mean 0.70, 54% of its values above 0.9).
-# - The output gate is the most on-or-off: 41% of its values are below 0.1 and 36% above 0.9. At each
-#   token it picks which units show their memory in $h$.
-# - The cell state grows along the recipe. With $f$ near 1, $c_t \approx c_{t-1} + i_t g_t$ adds up
-#   what is written, so many units drift steadily away from 0: the mean $|c|$ is 3.6 after 10
-#   tokens, 7.4 after 40 and 9.3 after all 71, and the extremes reach -39 and 50 (the horizontal
-#   bands at the right of the bottom heatmap). Where $|c|$ is large, $\tanh(c)$ is $\pm 1$ and $h$
-#   shows only $\pm o$. A unit that adds about the same amount at every token counts the tokens
-#   read: we meet one in section 7.5.
-#
-# The same trace over all 177 held-out recipes (cut to their first 200 tokens, as in training) shows
-# which tokens make the most units forget: for each token that occurs at least 30 times, the share of
-# units whose forget gate drops below 0.5 when they read it.
+# Which tokens make units forget? Over all 177 held-out recipes (cut to 200 tokens, as in training),
+# for each token seen at least 30 times: the share of units whose forget gate drops below 0.5.
 
 # %%
 traces, token_lists = [], []
@@ -356,30 +405,20 @@ print("most forgetting: " + ", ".join(f"{token!r} {share:.0%}" for share, token 
 print("least forgetting: " + ", ".join(f"{token!r} {share:.1%}" for share, token in ranked[:8]))
 
 # %% [markdown]
-# On average 9.8% of the units forget (forget gate below 0.5) at a token. The tokens that make the
-# most units forget start something: `recipe` (53%; it is the first token, where the memory is still
-# empty anyway), then verbs that open a new step of the directions (`preheat`, `serve`, `set`, `pour`,
-# `bake`, `cut`, `cover`) and `(` (22%). The tokens that make the fewest forget sit in the middle of a
-# phrase: `/` (as in 1/2), `of`, `the`, `and`, the comma. Nobody told the model where steps begin; it
-# learned to clear part of its memory there.
+# On average 9.8% of the units forget at a token. Most forget where something starts: `recipe`
+# (53%; the memory is empty there anyway), verbs that open a step (`preheat`, `serve`, `set`,
+# `pour`) and `(`. Fewest forget mid-phrase: `/` (as in 1/2), `of`, `the`, `and`. Nobody told the
+# model where steps begin; it learned to clear part of its memory there.
 #
-# ## 7.5 Looking for units that track something
+# ## 7.6 Looking for units that track something
 #
-# A well-known study of character-level LSTMs (Karpathy, Johnson and Fei-Fei, *Visualizing and
-# Understanding Recurrent Networks*, 2015) found single cells that switch on inside quotes or count
-# the characters of a line. Does our word-level model have units like that? We name four things a
-# recipe reader must keep track of, as a number for every token (after reading it):
-#
-# - **in the title**: 1 until the `|` that ends the title, then 0;
-# - **inside parentheses**: 1 after a `(` until its `)`;
-# - **just read a number**: 1 if the token is a number (`2`, `350`);
-# - **position**: how many tokens have been read so far.
-#
-# For every unit (128 cell-state units and 128 output units) we compute **Pearson's correlation** $r$
-# with each feature over all tokens of the held-out traces: the covariance of the two divided by the
-# product of their standard deviations. $r = 1$ means the unit rises and falls exactly in step with the
-# feature (up to scale), $r = -1$ exactly against it, 0 no straight-line relation; $r^2$ is the share
-# of the unit's variation that a straight line in the feature explains.
+# Karpathy, Johnson and Fei-Fei (*Visualizing and Understanding Recurrent Networks*, 2015) found cells
+# of character-level LSTMs that switch on inside quotes or count the characters of a line. We define
+# four features of every token (after reading it): **in the title** (until the `|`), **inside
+# parentheses**, **just read a number**, and **position** (tokens read). For each unit (128 of $c$,
+# 128 of $h$) we compute **Pearson's correlation** $r$ with each feature over all held-out tokens (the
+# covariance over the product of the standard deviations): $\pm 1$ if the unit moves exactly with
+# (or against) the feature up to scale, 0 for no straight-line relation.
 
 # %%
 FEATURES = ["in the title", "inside parentheses", "just read a number", "position"]
@@ -417,21 +456,12 @@ for k, name in enumerate(FEATURES):
         ("h", unit_h, float(r_h[unit_h]))
 
 # %% [markdown]
-# Over 21,328 tokens, correlations this far from 0 do not come from chance, but they are not all
-# strong:
-#
-# - **position**: cell unit `c[111]`, $r = -0.73$ ($r^2 = 0.54$), the strongest;
-# - **in the title**: output unit `h[31]`, $r = +0.53$, and **inside parentheses**: `h[61]`,
-#   $r = -0.46$: moderate;
-# - **just read a number**: the best of the 256 units, `h[122]`, has only $r = -0.28$: weak. No
-#   single unit is a number detector.
-#
-# We kept the best of 256 units for each feature, which flatters these numbers a little. On the other
-# hand, one number can undersell a unit: $r$ also counts what the unit does where the feature is 0. A
-# second look at the three output units (their values lie between -1 and 1): call a unit **on** where
-# its value is beyond 0.5 in the direction of its $r$, and count how often the feature holds where
-# the unit is on, and how many of the feature's tokens have the unit on. And for the position unit:
-# its correlation with the position inside each recipe alone, and its slope (change per token) there.
+# Over 21,328 tokens these are no accident, but their strength varies: `c[111]` with the position,
+# $r = -0.73$; `h[31]` with the title, $+0.53$; `h[61]` with parentheses, $-0.46$; for numbers the
+# best unit, `h[122]`, has only $-0.28$. But $r$ can undersell a unit, since it counts what the unit
+# does where the feature is 0. A second look: call an output unit **on** where it is beyond 0.5 in
+# the direction of its $r$; how often does the feature hold where it is on, and how many of the
+# feature's tokens have it on? For the position unit: its $r$ and slope inside each recipe.
 
 # %%
 print(f"{'feature':20} {'unit':>7} {'unit on':>8} {'feature holds there':>20} {'feature tokens with unit on':>28}")
@@ -456,21 +486,16 @@ print(f"\nposition, {kind}[{unit}] inside each of {len(slopes)} recipes of 20+ t
       f"(median {slopes[len(slopes) // 2]:+.2f})")
 
 # %% [markdown]
-# The second look changes the picture for two of them:
+# - `h[61]` is a parenthesis unit: where it is on, the token is inside parentheses 96% of the time,
+#   and it is on for 83% of those tokens. Its $r$ is modest because outside parentheses it swings
+#   between 0 and +1.
+# - `h[31]` is on for 90% of title tokens, and where it is on we are in a title 64% of the time: a
+#   title unit with false alarms.
+# - `h[122]` is on for 99% of the numbers but also for a third of all tokens: not a number detector.
+# - `c[111]` counts: inside each recipe it falls almost in a straight line (median $r$ -0.94), at a
+#   rate that differs between recipes (0.03 to 0.65 per token), hence only -0.73 over all recipes.
 #
-# - `h[61]` is a real parenthesis unit: where it is on (3.2% of the tokens), the token is inside
-#   parentheses 96% of the time, and it is on for 83% of the tokens inside parentheses. Its $r$ is
-#   only -0.46 because outside parentheses it swings between 0 and +1, which $r$ counts against it.
-# - `h[31]` is on for 90% of the title tokens, and where it is on we are in a title 64% of the time:
-#   a title unit with false alarms.
-# - `h[122]` is on for 99% of the numbers, but also for a third of all tokens, only 9% of which are
-#   numbers: it reacts to numbers among many other things.
-# - `c[111]` is a counter: inside each recipe it falls almost in a straight line (median $r$ -0.94),
-#   but at a rate that differs from recipe to recipe (from 0.03 to 0.65 per token, median 0.30), which
-#   is why $r$ over all recipes together is only -0.73.
-#
-# Here is each feature's best unit over the kheer recipe, with the tokens where the feature is 1
-# shaded (for the position, the feature is the x axis itself).
+# Each feature's best unit over the kheer recipe, the feature's tokens shaded:
 
 # %%
 kheer_features = features(kheer_tokens)
@@ -488,29 +513,34 @@ axes[-1].set_xticks(range(len(kheer_tokens)), kheer_tokens, rotation=90, fontsiz
 plt.tight_layout()
 plt.show()
 
+
+kind, unit, _ = best_units["in the title"]
+title_end = kheer_tokens.index("|")
+title_values = kheer_steps[kind][: title_end + 1, unit]
+print(f"{kind}[{unit}] over the title: " + ", ".join(f"{token} {value:+.2f}"
+                                                  for token, value in zip(kheer_tokens, title_values.tolist())))
+print(f"{kind}[{unit}] over the directions: from {kheer_steps[kind][title_end + 1:, unit].min():+.2f} "
+      f"to {kheer_steps[kind][title_end + 1:, unit].max():+.2f}")
+kind, unit, _ = best_units["position"]
+counter = kheer_steps[kind][:, unit]
+print(f"{kind}[{unit}] over the recipe: from {counter[0]:+.1f} to {counter[-1]:+.1f}, falling at "
+      f"{int((counter.diff() < 0).sum())} of {len(counter) - 1} steps")
+
 # %% [markdown]
-# On the kheer recipe: `h[31]` is near +1 through the whole title and drops as soon as the directions
-# begin, then stays between -1 and about +0.4. `h[61]` is negative inside both parentheses (down to
-# -0.98; only at `about` is it 0) and at every other token of this recipe close to 0 or positive.
-# `h[122]` is at -1 at both numbers, `20` and `5`, and just as low at many tokens that are not numbers
-# (`kheer`, `rice`, `until`, `prevent`, `serve`...). `c[111]` falls from about -1 to -32, a little at
-# almost every token.
+# `h[31]` is between +0.72 and +1.00 through the title except at `kheer` (+0.36), the one word the
+# model does not know (it reads `<UNK>`), and ranges from -0.99 to +0.41 over the directions.
+# `h[61]` is negative inside both parentheses (down to -0.98; at `about` it is 0). `h[122]` is at -1
+# at both numbers, `20` and `5`, and as low at many other tokens (`rice`, `until`, `serve`).
+# `c[111]` falls from -1.0 to -32.3, at 55 of the 70 steps.
 #
-# ## 7.6 Carried versus zero state
+# ## 7.7 Carried versus zero state
 #
-# The state $(h, c)$ is all the model knows about what it has read. How much does it matter on the
-# trained model? We take every held-out recipe of at least 62 tokens (cut to 200, as in training),
-# split it in half and score the second half two ways:
-#
-# - **carried**: read the first half, then the second half from the state the first half left;
-# - **reset**: read the second half alone, starting from zeros, as if the recipe began there.
-#
-# For each position of the second half we average, over the recipes, the loss (the negative log
-# probability of the true next word, in **nats**: the unit of information when logarithms are
-# natural, as in notebook 3) and the **KL divergence** from the carried next-word distribution $P$
-# to the reset one $Q$: $\mathrm{KL}(P \| Q) = \sum_w P(w) \log \frac{P(w)}{Q(w)}$, 0 when the two
-# distributions are the same and larger the more they differ. The first word of the second half is
-# read but not scored: without it the reset model has nothing to predict from.
+# The state $(h, c)$ is all the model knows of what it has read. How much does it matter? We split
+# every held-out recipe of at least 62 tokens in half and score the second half twice: **carried**
+# (continue from the first half's state) and **reset** (start from zeros). Its first word is read but
+# not scored. Per position we average the loss (in **nats**: natural logarithms) and the **KL
+# divergence** from the carried next-word distribution $P$ to the reset one $Q$, $\mathrm{KL}(P \| Q)
+# = \sum_w P(w) \log \frac{P(w)}{Q(w)}$: 0 when they agree, larger the more they differ.
 
 # %%
 long_recipes = [seq for seq in encode_recipes(heldout, vocab, config.max_len) if len(seq) >= 62]
@@ -570,31 +600,21 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Reset to zeros, the model's first guesses are far worse: at the first scored position the loss is
-# 7.37 nats against 3.49 with the state carried, and the KL divergence is 4.0 nats. The reset model
-# catches up quickly as it reads: by the 10th word the losses are 3.64 and 3.46 (KL 0.25), by the
-# 30th the two distributions are nearly the same (KL 0.045). Over whole second halves the perplexity
-# is 44.6 reset against 35.3 carried.
+# Reset to zeros, the model's first guess is far worse: loss 7.37 nats against 3.49 carried, KL 4.0
+# nats. It catches up as it reads: at the 10th word the losses are 3.64 and 3.46 (KL 0.25), at the
+# 30th the distributions nearly agree (KL 0.045). Over whole second halves the perplexity is 44.6
+# reset against 35.3 carried. The state matters most for the next ten or so words; after that the
+# model rebuilds much of it from the text. This is why the generator carries the state from word
+# to word (notebook 2).
 #
-# So what the state carries matters most for the next ten or so words; after that the model has
-# rebuilt most of what it needs from the text itself. This is why the generator carries the state
-# from word to word (notebook 2), and why cutting recipes into pieces that each start from zeros
-# would cost accuracy at the start of every piece.
+# ## 7.8 New text or quotation? A novelty check
 #
-# ## 7.7 New text or quotation? A novelty check
-#
-# A language model with enough capacity can memorise its training text and recite it. Does ours?
-# We generate 20 recipes of up to 60 new tokens at $T = 0.8$ (seeded, so the run is repeatable) and
-# ask two questions about each:
-#
-# - the **longest copied run**: the largest $n$ such that some $n$ consecutive tokens of the sample
-#   also appear, in the same order, in one recipe of the corpus (the package's `CopyFinder`);
-# - is its **title copied**: is "recipe for ... |" exactly the title of a corpus recipe?
-#
-# Recipes share many phrases ("preheat the oven to 350 ° f ."), so a run of a few tokens proves
-# nothing. As a yardstick we measure the same for the first 62 tokens of 20 held-out recipes: real
-# recipes written by people, which the model never saw. (Building `CopyFinder`'s tables for the whole
-# corpus takes some seconds and a gigabyte or two of memory.)
+# A large enough model can memorise its training text. Does ours? We generate 20 seeded recipes of
+# up to 60 tokens at $T = 0.8$ and measure each one's **longest copied run** (the largest $n$ such
+# that $n$ consecutive tokens also appear, in order, in one corpus recipe: the package's
+# `CopyFinder`) and whether its **title** is exactly a corpus title. Recipes share stock phrases, so
+# as a yardstick we measure the same for the first 62 tokens of 20 held-out recipes, written by
+# people and never seen by the model. (`CopyFinder`'s tables take some seconds and a gigabyte or two.)
 
 # %%
 generator = TextGenerator(model, vocab)
@@ -638,91 +658,75 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The directions are new text. The samples copy no longer runs from the corpus than real recipes
-# share with it: the median longest run is 7 tokens for the samples and 8 for held-out recipes the
-# model never saw, and the longest are 13 and 17. The longest run a sample copies is the stock phrase
-# `| preheat oven to 350 ° f ( 180 ° c ) .`, which many recipes share. Between such phrases the samples
-# are stitched together freshly, and often make no sense ("melt the water in a large bowl until
-# firm").
-#
-# The titles are another matter: 6 of the 20 (`yemenite charoset i`, `steak rub`, `basic
-# vinaigrette`, `chocolate milk`, `alfredo sauce`, `microwave quesadilla`) are titles of corpus
-# recipes, word for word. What follows a copied title is not that recipe: "basic vinaigrette" goes on
-# "pulse the cold water to make a batter". The other 14 titles are new combinations, some plausible
-# (`spicy chicken soup`, `cheese pie`), some not (`stewed bring beef stew`).
+# The directions are new text: the samples copy no longer runs from the corpus than unseen real
+# recipes share with it (median longest run 7 tokens against 8; longest 13 against 17). The longest
+# run a sample copies is the stock phrase `| preheat oven to 350 ° f ( 180 ° c ) .`; between such
+# phrases the samples are freshly stitched, often without sense ("melt the water in a large bowl
+# until firm"). The titles are another matter: 6 of 20 (`steak rub`, `alfredo sauce`...) are
+# corpus titles word for word, though none goes on to copy its recipe (their longest runs are 6
+# to 8 tokens). The rest are new, some plausible (`spicy chicken soup`), some not (`stewed bring
+# beef stew`).
 #
 # ## Summary
 #
-# - The input embedding rows kept most of their random start (cosine 0.95 with it): their neighbours
-#   are mostly noise. The output layer's rows, trained at every position, hold the model's sense of
-#   which words are alike: `butter` is next to `margarine`, `minutes` to `seconds`, and a 2-D map
-#   shows ingredients, units, verbs and numbers apart.
-# - Stepping the LSTM by hand reproduces `nn.LSTM` and shows its gates at work: the forget gate is
-#   mostly open and closes for many units at tokens that begin a step; the cell state adds up and
-#   drifts along the recipe.
-# - A few units track things we can name: `h[61]` is on inside parentheses (right 96% of the time),
-#   `h[31]` marks the title, `c[111]` counts the tokens read. For "just read a number" we found no
-#   unit, and we tested only four features: most units may track mixtures of things, or nothing a
-#   person would name.
-# - Resetting the state to zeros halfway through a recipe costs about 3.9 nats on the first scored
-#   word (7.37 against 3.49) and is mostly recovered after ten words; the second halves' perplexity
-#   goes from 35.3 to 44.6.
-# - Samples at $T = 0.8$ copy no longer runs from the corpus than unseen real recipes share with it
-#   (median 7 tokens against 8), but 6 of 20 titles are corpus titles word for word.
+# - Only the book model's output rows learned which words are alike. Tying makes the rows the LSTM
+#   reads meaningful too and saves a vocabulary-sized table; the default `recipes` model is tied.
+# - The forget gate closes for many units where a step begins; a few units track parentheses, the
+#   title, tokens read. The carried state matters for about ten words. Samples copy stock phrases,
+#   and 6 of 20 titles, but no recipes.
 #
 # ## Exercises
 #
-# **1. Predict, then run.** Which words are nearest to `teaspoon`, `simmer` and `lemon` in the output
-# layer's rows, and which in the embedding table? Write down a guess for each, then run the cell.
+# **1. Predict, then run.** Which words are nearest to `teaspoon`, `simmer` and `lemon` in the book
+# model's output layer, in its embedding table, and in the tied `recipes` model? Guess, then run.
 
 # %%
-for table, vectors in [("output layer", model.fc.weight), ("embedding table", model.embedding.weight)]:
+for table, vectors in [("book output layer", model.fc.weight), ("book embedding", model.embedding.weight),
+                       ("recipes (tied)", recipes_model.embedding.weight)]:
     print(table)
     show_neighbours(vectors, ["teaspoon", "simmer", "lemon"])
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# In the output layer, `teaspoon`'s neighbours are all units (`tsp` 0.81, `cup`, `tablespoon`,
-# `teaspoons`, `liter`, `tbsp`) and `simmer`'s are cooking verbs (`boil` 0.78, `cook`, `let`, `stir`,
-# `bring`, `sauté`). `lemon` may surprise: its neighbours are herbs and garnishes (`parsley`,
-# `rosemary`, `thyme`, `diced`, `cilantro`, `walnuts`), not other citrus fruits: the output rows group
-# words by the places they fill in a sentence, and in these recipes lemon evidently fills the places
-# of herbs and garnishes more than those of other fruit.
-#
-# The embedding table is mostly noise again (`teaspoon`: `teaspoons` 0.30, then `work`, `airtight`,
-# `stove`), but it has a few real neighbours, and here it does better than the output layer on one:
-# `lemon`'s nearest is `lime` (0.45), and `orange` comes third. The part of each row that training did move can
-# carry meaning; it is just small next to the random start.
+# In the output layer, `teaspoon` sits among units (`tsp` 0.81, `cup`) and `simmer` among cooking
+# verbs (`boil` 0.78, `cook`), but `lemon` among herbs (`parsley`, `rosemary`, `thyme`): the places
+# it fills, not the fruit. The book embedding is mostly noise yet
+# gives `lemon` `lime` (0.45) and `orange`: the small part of its rows that training moved can carry
+# meaning. The tied table has it all: units, verbs (`boil`, `cook`, `poach`) and citrus (`lime` 0.56,
+# `orange`, `citrus`); its rows learn from reading words as well as from scoring them.
 #
 # </details>
 #
-# **2. Change this: which half of the state matters?** Section 7.6 reset both $h$ and $c$. Reset only
-# the cell state $c$ (keep $h$), then only $h$ (keep $c$). Predict which costs more at the first
-# positions of the second half, and which matters after ten words.
+# **2. Change this: which half of the state matters?** Section 7.7 reset both $h$ and $c$. Reset only
+# $c$ (keep $h$), then only $h$ (keep $c$). Predict which costs more, at the first position and
+# further on.
 
 # %%
 keep_h = second_half_scores(lambda state: (state[0], torch.zeros_like(state[1])))  # c reset, h kept
 keep_c = second_half_scores(lambda state: (torch.zeros_like(state[0]), state[1]))  # h reset, c kept
+SHOWN = [0, 1, 4, 9, 19, 29]
+print("KL at positions " + ", ".join(str(k + 1) for k in SHOWN) + " (nats); second-half perplexity")
 for name, scores in [("reset both", reset), ("reset c only", keep_h), ("reset h only", keep_c)]:
-    print(f"{name:13}: KL at position 1 {scores['kl'][0]:.3f}, at 10 {scores['kl'][9]:.3f} nats; "
-          f"second-half perplexity {scores['perplexity']['changed']:.1f} (carried {scores['perplexity']['carried']:.1f})")
+    print(f"{name:13}: " + ", ".join(f"{scores['kl'][k]:.3f}" for k in SHOWN)
+          + f"; {scores['perplexity']['changed']:.1f} (carried {scores['perplexity']['carried']:.1f})")
+c_costs_more = int((keep_h["kl"] > keep_c["kl"]).sum())
+print(f"resetting c moves the prediction more than resetting h at {c_costs_more} of {POSITIONS} positions")
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# The cell state matters more, at every distance. Resetting only $c$ gives a KL of 1.32 nats at the
-# first position and 0.12 at the tenth, and a second-half perplexity of 38.4; resetting only $h$
-# gives 0.71 and 0.016, and 35.9, close to the carried 35.3. $c$ is the long-term memory: most forget
-# gates are near 1, so it carries the past forward. $h$ is rebuilt from it at the very next step
-# ($h_t = o_t \odot \tanh(c_t)$), so a lost $h$ is soon repaired. Resetting both (KL 4.04 at the
-# first position) is far worse than either alone: each half of the state helps rebuild the other.
+# Resetting $c$ moves the prediction more than resetting $h$ at each of the first 30 positions: KL
+# 1.323 against 0.709 nats at the first, 0.123 against 0.016 at the tenth; second-half perplexity
+# 38.4 against 35.9 (carried 35.3). $c$ is the long-term memory that near-1 forget gates carry
+# forward; $h = o \odot \tanh(c)$ is rebuilt from it at the next step. Resetting both (KL 4.037 at
+# the first position) is far worse than either alone: each half helps rebuild the other.
 #
 # </details>
 #
 # **3. Predict, then run: steps.** A recipe's directions are a list of steps, roughly one per
-# sentence. Does the best "position" unit of section 7.5 also track how many sentences of the
-# directions have ended, and does another unit track it better? Predict, then run.
+# sentence. Does the best position unit of section 7.6 also track how many sentences of the
+# directions have ended, and does another unit track it better?
 
 # %%
 sentences_ended = []
@@ -746,12 +750,32 @@ print(f"best unit for sentences ended: {'c' if best < 128 else 'h'}[{best % 128}
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# In these recipes the position and the number of sentences ended rise together (r = +0.93 with
-# each other), so the same unit correlates with both (`c[111]`: -0.733 with the position, -0.738 with
-# the sentences), and it is also the best unit of all 256 for the sentences. From correlations alone
-# we cannot tell which of the two it counts. The kheer trace of section 7.5 answers it: `c[111]` falls
-# a little at almost every token, not in one step at each full stop, so "tokens read" describes it
-# better. Two features that move together cannot be told apart by correlation; you need data where
-# they differ (a long sentence, a recipe of short steps).
+# Position and sentences ended rise together ($r = +0.93$), so `c[111]` correlates with both (-0.733
+# and -0.738) and is also the best unit for sentences. Correlation cannot tell which it counts: that
+# needs data where the two differ. The kheer trace leans to tokens: `c[111]` falls at most tokens
+# (55 of 70 steps), not in one step at each full stop.
+#
+# </details>
+#
+# **4. Tying at the book's sizes.** Tying needs word vectors as long as $h$. Take the book's
+# vocabulary (8,203 words) and 128 hidden units with word vectors of 128. Predict from the shapes
+# (embedding $V \times d$; LSTM $4h(d + h) + 8h$; output layer $V h + V$) how many parameters the
+# untied and the tied model have and what share tying saves, then check.
+
+# %%
+counts = {tie: sum(p.numel() for p in LSTMLM(len(vocab), 128, 128, tie_weights=tie).parameters())
+          for tie in (False, True)}
+saved = counts[False] - counts[True]
+print(f"untied: {counts[False]:,} parameters; tied: {counts[True]:,}; tying saves {saved:,} "
+      f"({saved / counts[False]:.1%}) = {len(vocab):,} x 128")
+print(f"(the book model, 100/128 untied: {sum(p.numel() for p in model.parameters()):,})")
+
+# %% [markdown]
+# <details><summary>Solution</summary>
+#
+# Embedding $8{,}203 \times 128 = 1{,}049{,}984$; LSTM $4 \cdot 128 \cdot 256 + 8 \cdot 128 = 132{,}096$;
+# output layer $1{,}049{,}984 + 8{,}203$. Untied: 2,240,267; tied: 1,190,283, 46.9% fewer: exactly
+# one $V \times d$ table. The word tables are most of a word-level model, so tying nearly halves it,
+# to less than the book model's own 1,996,247 even with larger word vectors.
 #
 # </details>
