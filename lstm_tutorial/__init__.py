@@ -36,7 +36,7 @@ _HOMES = {
     "load_generator": "checkpoints", "validation_loader": "checkpoints",
     "checkpoint_dir": "colab_drive",
     "pretrained_generator": "pretrained", "pretrained_model": "pretrained",
-    "generation_panel": "panel",
+    "generation_panel": "panel", "set_language": "language",
     # the blog post's interface
     "PyTorchTextGenerator": "blog", "initialize_model": "blog", "train": "blog", "evaluate": "blog",
     "run_training": "blog", "interactive_text_generation": "blog", "interactive_text_generation_colab": "blog",

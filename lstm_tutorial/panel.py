@@ -25,6 +25,8 @@ Play's counter is the number of words drawn. It stops when the text ends at
 text from the prompt, drawn with the seed (so the same text again, unless the
 seed is empty or changed). Its stop button (■) also goes back to the prompt.
 Only standard widgets are used, so it runs on ipywidgets 7 (Colab) and 8.
+Its words come from :mod:`lstm_tutorial.language`: English, or Korean after
+``set_language("ko")`` (or ``generation_panel(generator, language="ko")``).
 """
 
 from __future__ import annotations
@@ -36,12 +38,11 @@ import ipywidgets as widgets
 import torch
 
 from .generate import GenerationState, TextGenerator
+from .language import panel_words
 from .sampling import SamplingOptions
 from .vocab import PAD, UNK
 
 CHART_WORDS = 10
-P_MEANING = "after temperature, top-k and top-p"  # what every p the panel shows is
-CHART_LABELS = {UNK: "<UNK> (rare word)"}  # how the chart names a token, where not by itself
 BAR_COLOUR, END_COLOUR = "#ff8c00", "#b00020"
 BAR_PX = 190  # the length of a bar of p = 1
 PLAY_MS = 300  # Play's default speed, in ms per word
@@ -50,24 +51,24 @@ SMALL_GREY = "font-size: 80%; color: #555; line-height: 1.4"
 WORD_STYLE = "border-radius: 3px; padding: 0 2px"
 
 
-def _seed_value(text: str) -> int | None:
+def _seed_value(text: str, words: dict[str, str]) -> int | None:
     text = text.strip()
     if not text:
         return None
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"seed must be a whole number or empty (random), got {text!r}") from None
+        raise ValueError(words["bad_seed"].format(text=text)) from None
 
 
-def chart_label(token: str) -> str:
+def chart_label(token: str, language: str | None = None) -> str:
     """How the chart names a token: ``<UNK>`` as a rare word, every other token as itself."""
-    return CHART_LABELS.get(token, token)
+    return panel_words(language)["unk"] if token == UNK else token
 
 
-def bar_html(token: str, prob: float, colour: str = BAR_COLOUR) -> str:
+def bar_html(token: str, prob: float, colour: str = BAR_COLOUR, language: str | None = None) -> str:
     """One row of the chart: the token's label, a bar as long as its p, and p."""
-    label = html.escape(chart_label(token))
+    label = html.escape(chart_label(token, language))
     return (f'<div class="lstm-bar" style="display: flex; align-items: center; height: 21px">'
             f'<span class="lstm-bar-word" title="{label}" style="width: 130px; padding-right: 6px; '
             f'text-align: right; overflow: hidden; text-overflow: ellipsis; white-space: nowrap">{label}</span>'
@@ -75,18 +76,19 @@ def bar_html(token: str, prob: float, colour: str = BAR_COLOUR) -> str:
             f'<span class="lstm-bar-p" style="padding-left: 4px; font-size: 85%">{prob:.3f}</span></div>')
 
 
-def chart_html(title: str, settings: str, words: list[tuple[str, float]], end_token: str | None = None) -> str:
+def chart_html(title: str, settings: str, words: list[tuple[str, float]], end_token: str | None = None,
+               language: str | None = None) -> str:
     """The next-word chart: a title, a bar per ``(token, p)``, most likely first, and the p axis.
 
     ``end_token``'s bar, if any, is drawn in red: the word that ended the text.
     """
-    bars = "".join(bar_html(token, prob, END_COLOUR if token == end_token else BAR_COLOUR)
+    bars = "".join(bar_html(token, prob, END_COLOUR if token == end_token else BAR_COLOUR, language)
                    for token, prob in words)
     ticks = "".join(f'<span style="position: absolute; left: {BAR_PX * x - 8:.0f}px">{x:g}</span>'
                     for x in (0, 0.5, 1))
     axis = (f'<div style="margin-left: 136px; width: {BAR_PX}px; border-top: 1px solid #888; position: relative; '
             f'height: 1.3em; {SMALL_GREY}">{ticks}</div>'
-            f'<div style="text-align: center; {SMALL_GREY}">p {P_MEANING}</div>')
+            f'<div style="text-align: center; {SMALL_GREY}">{panel_words(language)["p_axis"]}</div>')
     return (f'<div style="width: 380px; font-family: sans-serif; font-size: 13px">'
             f'<div class="lstm-chart-title" style="text-align: center; font-weight: bold">'
             f'{html.escape(title, quote=False)}</div>'
@@ -95,9 +97,9 @@ def chart_html(title: str, settings: str, words: list[tuple[str, float]], end_to
             f'{bars}{axis}</div>')
 
 
-def word_html(token: str, prob: float) -> str:
+def word_html(token: str, prob: float, language: str | None = None) -> str:
     """A generated word on a background as dark as its probability, which its hover text gives."""
-    return (f'<span title="p = {prob:.3f} ({P_MEANING})" style="background: rgba(255, 140, 0, '
+    return (f'<span title="p = {prob:.3f} ({panel_words(language)["p_meaning"]})" style="background: rgba(255, 140, 0, '
             f'{0.12 + 0.78 * prob:.2f}); {WORD_STYLE}">{html.escape(token)}</span>')
 
 
@@ -108,8 +110,10 @@ class GenerationPanel(widgets.VBox):
     ``panel.play``...) so code and tests can drive it like a learner would.
     """
 
-    def __init__(self, text_generator: TextGenerator):
+    def __init__(self, text_generator: TextGenerator, language: str | None = None):
         self.text_generator = text_generator
+        self.language = language
+        self.words = words = panel_words(language)
         self.state: GenerationState | None = None
         self.step_rng = None  # the random generator Step and Play draw with
         self.chart_words: list[tuple[str, float]] = []  # what the chart shows, most likely first
@@ -120,23 +124,23 @@ class GenerationPanel(widgets.VBox):
 
         style = {"description_width": "110px"}
         layout = widgets.Layout(width="420px")
-        self.prompt = widgets.Text(value="recipe for", description="Prompt:", style=style, layout=layout)
-        self.max_tokens = widgets.IntSlider(100, min=10, max=500, step=10, description="Max tokens:", style=style,
-                                            layout=layout, continuous_update=False)
-        self.temperature = widgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1, description="Temperature:",
+        self.prompt = widgets.Text(value="recipe for", description=words["prompt"], style=style, layout=layout)
+        self.max_tokens = widgets.IntSlider(100, min=10, max=500, step=10, description=words["max_tokens"],
+                                            style=style, layout=layout, continuous_update=False)
+        self.temperature = widgets.FloatSlider(1.0, min=0.1, max=2.0, step=0.1, description=words["temperature"],
                                                readout_format=".1f", style=style, layout=layout)
-        self.top_k = widgets.IntSlider(0, min=0, max=100, description="Top-k (0=off):", style=style, layout=layout)
-        self.top_p = widgets.FloatSlider(1.0, min=0.0, max=1.0, step=0.05, description="Top-p:",
+        self.top_k = widgets.IntSlider(0, min=0, max=100, description=words["top_k"], style=style, layout=layout)
+        self.top_p = widgets.FloatSlider(1.0, min=0.0, max=1.0, step=0.05, description=words["top_p"],
                                          readout_format=".2f", style=style, layout=layout)
-        self.seed = widgets.Text(value="42", placeholder="empty = random", description="Seed:", style=style,
-                                 layout=layout)
-        self.num_samples = widgets.IntSlider(1, min=1, max=5, description="Samples:", style=style, layout=layout,
-                                             continuous_update=False)
-        self.speed = widgets.IntSlider(PLAY_MS, min=50, max=1000, step=50, description="Play, ms/word:",
+        self.seed = widgets.Text(value="42", placeholder=words["seed_placeholder"], description=words["seed"],
+                                 style=style, layout=layout)
+        self.num_samples = widgets.IntSlider(1, min=1, max=5, description=words["samples"], style=style,
+                                             layout=layout, continuous_update=False)
+        self.speed = widgets.IntSlider(PLAY_MS, min=50, max=1000, step=50, description=words["speed"],
                                        style=style, layout=layout)
-        self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="play",
-                                              tooltip="Write texts from the prompt until <EOS> or Max tokens")
-        self.step_button = widgets.Button(description="Step", icon="forward", tooltip="Add one word")
+        self.generate_button = widgets.Button(description=words["generate"], button_style="primary", icon="play",
+                                              tooltip=words["generate_tooltip"])
+        self.step_button = widgets.Button(description=words["step"], icon="forward", tooltip=words["step_tooltip"])
         self.play = widgets.Play(0, min=0, max=self.max_tokens.value, interval=PLAY_MS, show_repeat=False)
         widgets.link((self.speed, "value"), (self.play, "interval"))
         self.message = widgets.HTML()
@@ -156,7 +160,7 @@ class GenerationPanel(widgets.VBox):
         controls = widgets.VBox([self.prompt, self.max_tokens, self.temperature, self.top_k, self.top_p,
                                  self.seed, self.num_samples, self.speed,
                                  widgets.HBox([self.generate_button, self.step_button, self.play])])
-        super().__init__([widgets.HTML("<h3>Interactive text generation</h3>"),
+        super().__init__([widgets.HTML(f"<h3>{words['title']}</h3>"),
                           widgets.HBox([controls, self.chart]), self.message, self.text_view])
 
     # --- options as the generator wants them
@@ -186,7 +190,7 @@ class GenerationPanel(widgets.VBox):
 
         Each text stops at ``<EOS>`` (the end of a recipe) or after Max tokens, whichever comes first.
         """
-        seed = _seed_value(self.seed.value)
+        seed = _seed_value(self.seed.value, self.words)
         state = self.text_generator.prefill(self.prompt.value, self.num_samples.value)
         scores_before = [state.next_logits[0]]  # the scores the first text's next word is drawn from
         end_logits = []
@@ -211,7 +215,7 @@ class GenerationPanel(widgets.VBox):
 
     def start_again(self) -> None:
         """Start a new text from the prompt, drawn with the seed: what Play does after the end."""
-        self._new_text(_seed_value(self.seed.value))
+        self._new_text(_seed_value(self.seed.value, self.words))
         self._max_tokens = self.max_tokens.value
         self._show()
 
@@ -240,12 +244,16 @@ class GenerationPanel(widgets.VBox):
         token = self.text_generator.vocab.idx2token
         text = self.state.token_ids[0]
         last = token[text[-1]]
-        settings = (f"T = {options.temperature:.1f}, top-k {options.top_k or 'off'}, "
-                    f"top-p {'off' if options.top_p is None else f'{options.top_p:.2f}'}")
+        words, language = self.words, self.language
+        off = words["off"]
+        settings = words["settings"].format(temperature=options.temperature, top_k=options.top_k or off,
+                                            top_p=off if options.top_p is None else f"{options.top_p:.2f}")
         if not self.chart_ended:
-            return chart_html(f"Next word after '{chart_label(last)}'", settings, self.chart_words)
-        return chart_html(f"Text ended: '{last}' was drawn after '{chart_label(token[text[-2]])}'",
-                          f"from these words, {settings}", self.chart_words, end_token=last)
+            return chart_html(words["next_word"].format(word=chart_label(last, language)), settings,
+                              self.chart_words, language=language)
+        return chart_html(words["ended"].format(word=last, before=chart_label(token[text[-2]], language)),
+                          words["ended_settings"].format(settings=settings), self.chart_words, end_token=last,
+                          language=language)
 
     # --- Step and Play
     def _new_text(self, seed: int | None) -> None:
@@ -255,12 +263,12 @@ class GenerationPanel(widgets.VBox):
 
     def _add_word(self) -> None:
         """One word more for the current text, or for a new one if the prompt has changed."""
-        seed = _seed_value(self.seed.value)
+        seed = _seed_value(self.seed.value, self.words)
         prompt_ids = self.text_generator.encode_prompt(self.prompt.value)
         if self.state is None or self.state.token_ids[0][: self.state.prompt_length] != prompt_ids:
             self._new_text(seed)
         if self.state.finished[0]:
-            self.message.value = "The text is finished (&lt;EOS&gt;). Press Generate or Play, or change the prompt."
+            self.message.value = self.words["finished"]
             return
         scores_before = self.state.next_logits[0]
         self.text_generator.step(self.state, self._options(), self.step_rng)
@@ -308,9 +316,7 @@ class GenerationPanel(widgets.VBox):
     def _show_texts(self) -> None:
         rows = range(len(self.state.token_ids))
         legend = (f'<div style="{SMALL_GREY}; margin-top: 2px">'
-                  f'Shading and hover (p): the probability each word had '
-                  f'when it was drawn, {P_MEANING}. Top-p renormalises over the words it keeps, so a word that '
-                  f'was the only one left reads p = 1.000.</div>')
+                  f'{self.words["legend"].format(p_meaning=self.words["p_meaning"])}</div>')
         self.text_view.value = "<hr>".join(self._shaded_html(self.state, row) for row in rows) + legend
 
     def _shaded_html(self, state: GenerationState, row: int) -> str:
@@ -318,19 +324,23 @@ class GenerationPanel(widgets.VBox):
         ids = state.token_ids[row]
         tokens = [self.text_generator.vocab.idx2token[idx] for idx in ids]
         prompt = html.escape(self.text_generator.text(ids[: state.prompt_length]))
-        words = " ".join(map(word_html, tokens[state.prompt_length :], state.picked_probs[row]))
+        new_words = " ".join(word_html(token, prob, self.language)
+                             for token, prob in zip(tokens[state.prompt_length :], state.picked_probs[row]))
         drawn = len(state.picked_probs[row])
         if state.finished[row]:
-            status = f"{drawn} tokens drawn; the last, {html.escape(tokens[-1])}, ends the text."
+            status = self.words["status_ended"].format(drawn=drawn, last=html.escape(tokens[-1]))
         elif self._max_tokens is not None and drawn >= self._max_tokens:
-            status = f"{drawn} tokens drawn: stopped at Max tokens, before any &lt;EOS&gt;."
+            status = self.words["status_max"].format(drawn=drawn)
         else:
-            status = f"{drawn} tokens drawn so far."
-        return (f'<div style="line-height: 1.9; font-family: sans-serif"><b>{prompt}</b> {words}</div>'
+            status = self.words["status_so_far"].format(drawn=drawn)
+        return (f'<div style="line-height: 1.9; font-family: sans-serif"><b>{prompt}</b> {new_words}</div>'
                 f'<div style="{SMALL_GREY}; margin-top: 2px">{status} '
-                f'Readable: {html.escape(self.text_generator.text(ids))}</div>')
+                f'{self.words["readable"]} {html.escape(self.text_generator.text(ids))}</div>')
 
 
-def generation_panel(text_generator: TextGenerator) -> GenerationPanel:
-    """The interactive panel for ``text_generator``; display it in any Jupyter front end."""
-    return GenerationPanel(text_generator)
+def generation_panel(text_generator: TextGenerator, language: str | None = None) -> GenerationPanel:
+    """The interactive panel for ``text_generator``; display it in any Jupyter front end.
+
+    ``language``: "en" or "ko"; None means the one :func:`lstm_tutorial.set_language` chose (English by default).
+    """
+    return GenerationPanel(text_generator, language)
