@@ -96,3 +96,25 @@ def test_the_readme_is_a_page_a_user_reads():
     assert len(readme) <= 20_000
     for report in ("docs/testing.md", "docs/benchmarks.md", "docs/model.md"):
         assert report in readme and (ROOT / report).exists()
+
+
+def test_the_korean_readme_links_both_ways_and_gives_the_same_two_commands():
+    readme, korean = (ROOT / "README.md").read_text(), (ROOT / "README.ko.md").read_text()
+    assert "(README.ko.md)" in readme and "(README.md)" in korean
+    block = re.search(r"```bash\n(.*?)```", korean, re.S).group(1)
+    assert [line for line in block.splitlines() if line.strip()] == quickstart_commands()
+
+
+def test_every_notebook_a_readme_links_to_exists():
+    for page in ("README.md", "README.ko.md"):
+        links = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", (ROOT / page).read_text())
+        assert len(links) >= 8, page
+        missing = [link for link in links if not (ROOT / link).exists()]
+        assert not missing, f"{page} links to {missing}"
+
+
+def test_the_hangul_font_ships_with_its_licence():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    package_data = config["tool"]["setuptools"]["package-data"]["lstm_tutorial"]
+    assert "fonts/*.ttf" in package_data and "fonts/OFL.txt" in package_data
+    assert "SIL Open Font License, Version 1.1" in (ROOT / "lstm_tutorial" / "fonts" / "OFL.txt").read_text()
