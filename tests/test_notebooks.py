@@ -27,6 +27,7 @@ EXPECTED = ["01_tokens_and_embeddings", "02_lstm_and_hidden_state", "03_logits_s
             "08_under_the_hood"]
 NOT_COMPARED = {"nbval-ignore-output", "nbval-skip"}
 EXERCISES = {"en": "## Exercises", "ko": "## 연습 문제"}
+FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)
 CHOOSES_THE_LANGUAGE = "set_language"  # the Korean notebooks' one line (and its import) that English lacks
 
 
@@ -139,7 +140,12 @@ def code_shape(code: str) -> list[str]:
     for token in tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline):
         if token.type in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING):
             continue
-        shape.append(f"STRING:{string_prefix(token.string)}" if token.type == tokenize.STRING else token.string)
+        if token.type == tokenize.STRING:
+            shape.append(f"STRING:{string_prefix(token.string)}")
+        elif token.type == FSTRING_MIDDLE:  # Python 3.12+: an f-string's text between its {fields}
+            shape.append("FSTRING_MIDDLE")
+        else:
+            shape.append(token.string)
     return shape
 
 
