@@ -543,8 +543,8 @@ for text in table_prompts:
 # - Temperature divides the logits: `softmax(z / T)`, the same as the blog post's `probs ** (1/T)`
 #   renormalised, but safe for small $T$, and $T = 0$ is greedy decoding.
 # - $T < 1$ sharpens (safe, repetitive), $T > 1$ flattens (varied, then gibberish). Entropy rises
-#   with $T$ from 0 towards $\ln V$; where two words are nearly tied it sits near $\ln 2$ until $T$
-#   is very small.
+#   with $T$ from 0 towards $\ln V$; where several words are nearly tied it stays near the log of
+#   their number ($\ln 3$ for water, oil and onion) until $T$ is very small.
 # - The blog post's `generate` runs the model over the whole text at every step and keeps an `info`
 #   list; with the same seed it writes what the package writes from a carried state.
 # - Top-k keeps a fixed number of words, top-p (nucleus) a fixed share of the probability, so it keeps
