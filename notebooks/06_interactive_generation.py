@@ -4,7 +4,7 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/06_interactive_generation.ipynb)
 #
 # The blog post ends with an ipywidgets panel to play with the trained model. We first build a
-# minimal one in ten lines, then show the package's full panel on the pretrained model and drive it
+# minimal one as the blog post does, then show the package's full panel on the pretrained model and drive it
 # from code, so you can see what it shows even where widgets do not render (on GitHub, for instance).
 # Nothing is trained here, and no other notebook needs to run first.
 
@@ -68,7 +68,7 @@ for dish in ["banana bread", "pancakes"]:
     print(f"{dish!r}: {count} recipes in the corpus")
 
 # %% [markdown]
-# ## 6.2 A panel in ten lines
+# ## 6.2 The blog post's panel
 #
 # The blog post's last code cell defines `interactive_text_generation_colab(text_generator)`, a panel
 # of ipywidgets, Python objects that Jupyter draws as controls:
@@ -452,7 +452,7 @@ show_texts(panel)
 #
 # ## Exercises
 #
-# **1. Build: a top-k slider and a seed box for the ten-line panel.** Add to the function of section
+# **1. Build: a top-k slider and a seed box for the blog post's panel.** Add to the function of section
 # 6.2 an `IntSlider` for top-k (0 = off) and a `Text` box for the seed (empty = random), and pass both
 # to `generate`. Then predict: at $T = 1.5$, where 6.2's text fell apart, does top-k = 10 bring it
 # back to cooking? Write your own first; the cell below is one way, pressed with top-k off and 10.

@@ -4,7 +4,7 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/ko/06_interactive_generation.ipynb)
 #
 # 블로그 글은 훈련된 모델을 직접 다뤄 볼 수 있는 ipywidgets 패널(panel)로 끝납니다. 이 노트북에서는 먼저
-# 열 줄짜리 최소한의 패널을 만들고, 이어서 사전 훈련된 모델(the pretrained model)에 패키지의 완전한 패널을
+# 블로그 글처럼 최소한의 패널을 만들고, 이어서 사전 훈련된 모델(the pretrained model)에 패키지의 완전한 패널을
 # 띄워 코드로 조작해 봅니다. 그러면 위젯이 그려지지 않는 곳(예를 들어 GitHub)에서도 패널이 무엇을 보여
 # 주는지 확인할 수 있습니다. 여기서는 아무것도 훈련(training)하지 않으며, 먼저 실행해야 할 다른 노트북도
 # 없습니다.
@@ -72,7 +72,7 @@ for dish in ["banana bread", "pancakes"]:
     print(f"{dish!r}: 말뭉치에 레시피 {count}개")
 
 # %% [markdown]
-# ## 6.2 열 줄짜리 패널
+# ## 6.2 블로그 글의 패널
 #
 # 블로그 글의 마지막 코드 셀은 `interactive_text_generation_colab(text_generator)`를 정의합니다. 이 함수가
 # 만드는 패널은 ipywidgets, 곧 Jupyter가 컨트롤로 그려 주는 파이썬 객체들로 이루어집니다:
@@ -452,7 +452,7 @@ show_texts(panel)
 #
 # ## 연습 문제
 #
-# **1. 만들기: 열 줄짜리 패널에 top-k 슬라이더와 시드 상자 달기.** 6.2절의 함수에 top-k용 `IntSlider`
+# **1. 만들기: 블로그 글의 패널에 top-k 슬라이더와 시드 상자 달기.** 6.2절의 함수에 top-k용 `IntSlider`
 # (0 = 끔)와 시드용 `Text` 상자(비우면 무작위)를 더하고, 둘 다 `generate`에 넘기세요. 그리고 예측해 보세요.
 # 6.2절에서 텍스트가 무너졌던 $T = 1.5$에서 top-k = 10은 텍스트를 요리로 되돌려 놓을까요? 먼저 직접 써
 # 보세요. 아래 셀은 한 가지 방법이며, top-k를 끈 채로 한 번, 10으로 한 번 버튼을 누릅니다.
