@@ -3,7 +3,7 @@
 The Korean notebooks (``notebooks/ko``) call ``set_language("ko")`` once, after
 the setup cell: from then on the panel speaks Korean (the blog post's own words
 where it has them: 프롬프트, 최대 토큰, 온도, 텍스트 생성) and matplotlib
-writes Hangul with NanumSquare, a font shipped in the package (SIL Open Font
+writes Hangul with NanumSquare (regular and bold), fonts shipped in the package (SIL Open Font
 Licence 1.1, ``lstm_tutorial/fonts/OFL.txt``), so no system font is needed,
 in Colab or anywhere else. Latin letters, digits and symbols stay in
 matplotlib's default DejaVu Sans; only the characters it lacks come from
@@ -18,7 +18,7 @@ import matplotlib as mpl
 from matplotlib import font_manager
 
 LANGUAGES = ("en", "ko")
-HANGUL_FONT = Path(__file__).resolve().parent / "fonts" / "NanumSquareR.ttf"
+HANGUL_FONTS = [Path(__file__).resolve().parent / "fonts" / name for name in ("NanumSquareR.ttf", "NanumSquareB.ttf")]
 HANGUL_FONT_NAME = "NanumSquare"
 
 PANEL_WORDS: dict[str, dict[str, str]] = {
@@ -119,5 +119,6 @@ def panel_words(language: str | None = None) -> dict[str, str]:
 
 def use_hangul_font() -> None:
     """Let matplotlib write Hangul: DejaVu Sans first, the shipped NanumSquare for what DejaVu lacks."""
-    font_manager.fontManager.addfont(str(HANGUL_FONT))
+    for font in HANGUL_FONTS:  # regular and bold
+        font_manager.fontManager.addfont(str(font))
     mpl.rcParams["font.family"] = ["DejaVu Sans", HANGUL_FONT_NAME]  # a list: each glyph from the first that has it

@@ -80,3 +80,12 @@ def test_without_korean_hangul_would_be_empty_boxes():
         with pytest.warns(UserWarning, match="missing from font"):
             fig.canvas.draw()
         plt.close(fig)
+
+
+def test_bold_hangul_has_its_own_font(english_afterwards, caplog):
+    set_language("ko")
+    fig, ax = plt.subplots()
+    ax.set_title("게이트", fontweight="bold")
+    fig.canvas.draw()
+    plt.close(fig)
+    assert "Failed to find font weight" not in caplog.text
