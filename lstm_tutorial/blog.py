@@ -182,9 +182,11 @@ def run_training(
     if len(idx2token) != vocab_size:
         raise ValueError(f"vocab_size is {vocab_size} but idx2token has {len(idx2token)} tokens")
     save_dir = Path(save_dir) if save_dir is not None else checkpoint_dir()
-    config = (config or TrainConfig()).updated(vocab_size=vocab_size, embedding_dim=embedding_dim,
-                                               hidden_dim=hidden_dim, epochs=epochs)
     model, _, optimizer = initialize_model(vocab_size, embedding_dim, hidden_dim, device=device)
+    # the checkpoints record the run as it is: the blog's sizes and Adam at its default learning rate
+    config = (config or TrainConfig()).updated(vocab_size=vocab_size, embedding_dim=embedding_dim,
+                                               hidden_dim=hidden_dim, epochs=epochs,
+                                               learning_rate=optimizer.param_groups[0]["lr"])
     trainer = Trainer(model, optimizer, Vocab(idx2token), train_loader, val_loader, config, save_dir, progress)
     trainer.fit()
     print(f"Checkpoints saved: {save_dir / LAST} and {save_dir / BEST}")

@@ -205,12 +205,13 @@ def checkpoint_loaders(checkpoint: dict, data: str | None = None,
     config = TrainConfig.from_dict(checkpoint["config"])
     if data is not None:
         config = config.updated(data=data)
+    source = f"the {len(texts):,} recipes given" if texts is not None else repr(config.data)
     if texts is None:
         texts = load_recipes(config.data, config.include_ingredients, verbose=False)
     train_loader, val_loader = dataloaders_for(config, texts, Vocab(checkpoint["vocab"]))
     recorded = checkpoint.get("val_split_sha256")
     if recorded is not None and recorded != split_fingerprint(val_loader):
-        raise ValueError(f"the validation split rebuilt from {config.data!r} is not the one this model was "
+        raise ValueError(f"the validation split rebuilt from {source} is not the one this model was "
                          f"validated on: give the recipes it was trained on")
     return train_loader, val_loader
 

@@ -3,15 +3,14 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/lstm-tutorial/lstm-tutorial/blob/main/notebooks/05_training.ipynb)
 #
-# How the model learns. We write the blog post's training loop ourselves (zero the gradients,
-# forward, reshape, loss, backward, clip, step) and train a fresh model with it for a minute; we look
-# at gradient clipping, its formula and what goes wrong without it; then we switch to the package's
-# `Trainer`, which adds checkpoints (on Google Drive under Colab), early stopping and resuming, and
-# compare the model we trained with the pretrained one that the other notebooks use. A last section
-# shows how the package makes the same step faster.
+# How the model learns. We write the blog post's training loop ourselves and train a fresh model with
+# it; we look at gradient clipping and what goes wrong without it; we switch to the package's
+# `Trainer`, with checkpoints (on Google Drive under Colab) and resuming, and compare our model with
+# the pretrained one. The last section runs the blog post's own pipeline, shows its two bugs and maps
+# it to this notebook.
 #
-# The whole notebook takes 2 to 6 minutes on a 2-core CPU, depending on what else the CPU is doing.
-# When the notebooks run as tests (quick mode) it trains the small `quick` preset instead.
+# The notebook takes about 4 to 8 minutes on a 2-core CPU. With `LSTM_TUTORIAL_QUICK=1` set (**quick
+# mode**) it trains less: the small `quick` preset, and fewer steps everywhere.
 
 # %% tags=["nbval-ignore-output"]
 # Setup: under Colab, install the course package from GitHub (a few seconds; nothing is upgraded).
@@ -37,7 +36,6 @@ print("Using", device, torch.cuda.get_device_name() if device.type == "cuda" els
 # %%
 import itertools
 import math
-import time
 
 import matplotlib.pyplot as plt
 from torch import nn
@@ -49,6 +47,7 @@ from lstm_tutorial import (
     TrainConfig,
     Trainer,
     Vocab,
+    blog,
     checkpoint_dir,
     load_checkpoint,
     load_generator,
@@ -60,23 +59,21 @@ from lstm_tutorial.baselines import KneserNeyBigram, UnigramModel
 from lstm_tutorial.baselines import perplexity as baseline_perplexity
 from lstm_tutorial.course import course_preset, quick_mode
 from lstm_tutorial.data import dataloaders_for
-from lstm_tutorial.devices import resolve_precision
 from lstm_tutorial.pretrained import pretrained_history as history_of
 from lstm_tutorial.sampling import next_token_probs
-from lstm_tutorial.training import evaluate_loss, forward_backward
+from lstm_tutorial.training import evaluate_loss
 
 # %% [markdown]
 # ## 5.1 The data: batches of `(x, y)`
 #
-# Training needs recipes cut into **batches**: a batch is a handful of recipes processed together,
-# `x` their token ids `[batch, seq]` and `y` the same ids shifted left by one word, so that `y[t]`,
-# the **target**, is the word that follows `x[t]` (notebook 1). A random fifth of the recipes is set
-# aside as the **validation** set: the model never trains on them, so its loss there tells how well
-# it predicts recipes it has not seen. One **epoch** is one pass over all the training batches.
+# Training needs recipes cut into **batches**: a handful of recipes processed together, `x` their
+# token ids `[batch, seq]` and `y` the same ids shifted left by one word, so that `y[t]`, the
+# **target**, is the word that follows `x[t]` (notebook 1). A random fifth of the recipes is the
+# **validation** set: the model never trains on them, so its loss there tells how well it predicts
+# unseen recipes. One **epoch** is one pass over all the training batches.
 #
-# We use the `cpu` preset's settings (more on presets in section 5.6): the default corpus of 3,271
-# recipes, a vocabulary of up to 10,000 words, recipes cut at 200 tokens, batches of 8. These are the
-# settings, the split and the vocabulary of the pretrained model.
+# We use the `cpu` preset's settings (section 5.6), those of the pretrained model: all 3,271 recipes,
+# a vocabulary of up to 10,000 words, recipes cut at 200 tokens, batches of 8.
 
 # %%
 texts = load_recipes(verbose=False)
@@ -95,19 +92,19 @@ assert vocab.idx2token == pretrained_model("book")[1].idx2token  # the pretraine
 # %% [markdown]
 # ## 5.2 Measuring: the validation loss
 #
-# The **loss** is the mean of $-\log p(\text{target})$ over the target words, in **nats** (natural
-# logarithm units; notebook 3). The blog post's `evaluate` switches dropout off (`model.eval()`),
-# builds no graph for gradients (`torch.no_grad()`), and averages the loss of each batch. We keep its
-# lines with one fix: the mean is over target words (`reduction="sum"`, then divide by the number of
-# real targets), so a batch of short recipes does not count as much as a batch of long ones.
-# `ignore_index=0` leaves the padding `<PAD>` (id 0) out of the loss.
+# The **loss** is the mean of $-\log p(\text{target})$ over the target words, in **nats** (notebook
+# 3). The blog post's `evaluate` switches dropout off (`model.eval()`), builds no graph for gradients
+# (`torch.no_grad()`) and averages the batches' losses. Our `evaluate_plain` takes the same steps but
+# averages over target words: it sums the loss of every real target (`reduction="sum"`) and divides by
+# their number, so a batch of short recipes counts less than a batch of long ones (section 5.12 shows
+# why that matters). `ignore_index=0` leaves the padding `<PAD>` (id 0) out.
 #
 # An untrained model spreads its probability about evenly over the $V$ words, so it should score about
 # $-\log(1/V) = \log V$. The first 10 validation batches are enough to check that.
 
 # %%
 def evaluate_plain(model, loader):
-    """The blog post's evaluate: mean loss per target word, without dropout or gradients."""
+    """The blog post's evaluate, averaged per target word: the mean of -log p(target), no dropout, no gradients."""
     criterion = nn.CrossEntropyLoss(ignore_index=vocab.pad_idx, reduction="sum")
     model.eval()  # dropout off
     total, count = 0.0, 0
@@ -126,12 +123,10 @@ print(f"untrained: loss {untrained:.2f} nats on 10 validation batches, log V = {
 assert abs(untrained - math.log(len(vocab))) < 0.1
 
 # %% [markdown]
-# Two more reference points, from counting instead of learning (makemore starts the same way): a
-# **unigram** model predicts every word by its frequency in the training recipes, ignoring the
-# context; a **bigram** model predicts it from the one word before (here with Kneser-Ney smoothing,
-# which gives unseen pairs some probability). Their losses on the same validation recipes, with each
-# loss's **perplexity** $e^{\text{loss}}$: the model is as unsure as if it picked uniformly among that
-# many words (notebook 3).
+# Two more reference points, from counting instead of learning: a **unigram** model predicts every
+# word by its frequency in the training recipes; a **bigram** model predicts it from the word before
+# (with Kneser-Ney smoothing, which gives unseen pairs some probability). Their losses on the
+# validation recipes, with each loss's **perplexity** $e^{\text{loss}}$ (notebook 3):
 
 # %%
 unigram = UnigramModel(train_loader.dataset, len(vocab))
@@ -148,17 +143,14 @@ for name, loss in reference.items():
 #
 # ## 5.3 The training loop, line by line
 #
-# Each step of training moves every weight a little in the direction that lowers the loss on one
-# batch. The **gradient** of the loss (one number per weight: how fast the loss grows when that weight
-# grows) says which way that is; `loss.backward()` computes it into each parameter's `.grad`. The
-# **optimizer** then takes a **step**. Adam, the blog post's optimizer, divides each weight's gradient
-# by a running average of its size, so each weight moves by about the **learning rate** against its
-# gradient: here $3 \times 10^{-3}$, the `cpu` preset's (the blog post keeps PyTorch's default,
-# $10^{-3}$).
+# Each step moves every weight a little in the direction that lowers the loss on one batch. The
+# **gradient** (per weight: how fast the loss grows when that weight grows) says which way;
+# `loss.backward()` computes it into each parameter's `.grad`. The **optimizer** then takes a
+# **step**: Adam, the blog post's, moves each weight by about the **learning rate** against its
+# gradient, here the `cpu` preset's $3 \times 10^{-3}$ (the blog post keeps PyTorch's $10^{-3}$).
 #
-# Here is the blog post's `train` loop, with its seven steps numbered. Steps 1-5 and 7 are the blog
-# post's lines; step 6, gradient clipping, is the package's addition (the next section). The reshape in
-# step 3 is notebook 3's: `CrossEntropyLoss` wants one row of scores per target.
+# Here is the blog post's `train` loop with its steps numbered. Step 6, gradient clipping, is the
+# package's addition (next section); the reshape in step 3 is notebook 3's.
 
 # %%
 def train_plain(model, batches, optimizer, clip=1.0):
@@ -179,11 +171,9 @@ def train_plain(model, batches, optimizer, clip=1.0):
     return losses, norms
 
 # %% [markdown]
-# We train the untrained model of section 5.2 with it for 120 batches (about a third of an epoch, half
-# a minute to a minute on a 2-core CPU; 40 when the notebooks run as tests). The training loss is measured
-# with dropout on, on the batches the model is learning from. The **validation loss**, with
-# `evaluate_plain` on all 82 validation batches, is the fair number: recipes never trained on, dropout
-# off.
+# We train the untrained model of section 5.2 for 120 batches (about a third of an epoch; 40 in
+# quick mode). The training loss is measured with dropout on, on the batch being learned from; the
+# **validation loss** on all 82 validation batches is the fair number.
 
 # %% tags=["nbval-ignore-output"]
 PLAIN_STEPS = 40 if quick_mode() else 120
@@ -196,11 +186,10 @@ val_plain = evaluate_plain(model, val_loader)
 print(f"validation loss after {len(batches)} steps: {val_plain:.3f} nats, perplexity {math.exp(val_plain):.1f}")
 
 # %% [markdown]
-# The loss starts at $\log V$, falls below 6.5 nats within about a dozen steps, then slowly: by the
-# last steps it is near 5, below the unigram's 5.85 (in the run stored here the validation loss is
-# 5.08: the model already uses the context, but not yet as well as the bigram). Each step's loss is
-# on a different batch, so the curve is noisy. The right panel is the size of the whole gradient at
-# each step, which the next section uses.
+# The loss starts at $\log V$, falls below 6.5 nats within about a dozen steps, then slowly: in the
+# run stored here the validation loss ends at 5.08, below the unigram's 5.85 (the model uses the
+# context) but not yet at the bigram's. Each step's loss is on a different batch, hence the noise.
+# The right panel, the size of the whole gradient at each step, is for the next section.
 
 # %%
 steps = range(1, len(losses) + 1)
@@ -223,9 +212,8 @@ plt.show()
 assert sum(losses[-10:]) / 10 < math.log(len(vocab)) - 2  # more than 2 nats below guessing
 
 # %% [markdown]
-# The package's `evaluate_loss` computes the same number as `evaluate_plain` a faster way (section
-# 5.12), in float32 as every validation loss of the package, and agrees with our loop (checked on 10
-# batches):
+# The package's `evaluate_loss` computes the same number as `evaluate_plain` (a faster way: appendix
+# notebook 8, `08_under_the_hood`) and agrees with it, here on 10 batches:
 
 # %%
 some_batches = list(itertools.islice(val_loader, 10))
@@ -241,10 +229,10 @@ print("evaluate_plain and the package's evaluate_loss agree")
 #
 # $$g \leftarrow g \cdot \min\left(1, \frac{c}{\lVert g \rVert}\right)$$
 #
-# The direction stays the same; only the length is capped at $c$. `nn.utils.clip_grad_norm_` does
-# this in place and returns $\lVert g \rVert$ before clipping. The check: on a fresh model's first batch
-# (its gradient norm is below 1, so we clip at $c = 0.1$ to see it act), the formula by hand gives
-# what `clip_grad_norm_` gives.
+# The direction stays; only the length is capped. `nn.utils.clip_grad_norm_` does this in place and
+# returns $\lVert g \rVert$ before clipping. The check, on a fresh model's first batch (clipped at
+# $c = 0.1$, since its gradient is shorter than 1): the formula by hand gives what `clip_grad_norm_`
+# gives.
 
 # %%
 torch.manual_seed(0)
@@ -263,9 +251,9 @@ torch.testing.assert_close(returned, g.norm())
 torch.testing.assert_close(clipped, by_hand, rtol=1e-4, atol=1e-9)
 
 # %% [markdown]
-# With Adam at the `cpu` preset's learning rate, the gradient norm in section 5.3 stayed below
-# $c = 1$ at almost every step (the title of the right-hand plot counts the exceptions): clipping is a
-# safety net there. Where it matters is the next section.
+# In section 5.3 the gradient norm stayed below $c = 1$ at almost every step (the right-hand plot's
+# title counts the exceptions): with Adam, clipping is a safety net. The next section shows where it
+# matters.
 
 # %% [markdown]
 # ## 5.5 Without clipping: a gradient spike
@@ -273,10 +261,9 @@ torch.testing.assert_close(clipped, by_hand, rtol=1e-4, atol=1e-9)
 # Plain **SGD** (stochastic gradient descent) steps by the gradient itself, $w \leftarrow w - \eta\, g$
 # with learning rate $\eta$: a gradient a thousand times longer gives a step a thousand times longer.
 # Recurrent networks occasionally produce such spikes (the gradient is a product over many time
-# steps). Clipping caps the step at $\eta c$. SGD needs large learning rates to learn at a useful pace
-# (PyTorch's own word-language-model example trains an LSTM with SGD at $\eta = 20$ and clips at
-# 0.25); we take $\eta = 60$ and train the same model from the same seed on the same 30 batches, with
-# and without clipping at $c = 1$.
+# steps). Clipping caps the step at $\eta c$. SGD needs large learning rates (PyTorch's own
+# word-language-model example uses $\eta = 20$ and clips at 0.25); we take $\eta = 60$ and train the
+# same model from the same seed on the same 30 batches, with and without clipping at $c = 1$.
 
 # %%
 def sgd_run(clip, steps=30, learning_rate=60.0):
@@ -309,32 +296,25 @@ assert max(unclipped_norms) > 100 * 1.0  # a spike far above c
 assert sum(clipped_losses[-10:]) < sum(unclipped_losses[-10:])  # the clipped run ends lower
 
 # %% [markdown]
-# Both runs are identical up to step 3: the gradients of steps 1 and 2 are shorter than 1, so clipping
-# leaves them alone, and step 2's SGD step (60 times a gradient of length 0.35, in the run stored
-# here) lands where the loss is 27 nats and the gradient 8 long. From there they part. Clipped, each
-# step is at most $\eta c = 60$ long; the loss is back below guessing within five steps and keeps
-# falling. Not clipped, the step of length $60 \times \lVert g \rVert$ throws the weights far away,
-# where the gradients are larger still; the gradient norm passes 1,000, the loss climbs to more than
-# 10 times guessing's, and at step 30 it is still about twice guessing's. Clipping cannot undo a bad
-# step; it keeps one large gradient from becoming one huge step.
+# The runs are identical while the gradients are shorter than 1. Then one step lands where the loss
+# is far above guessing and the gradient several times longer than $c$. Clipped, each step is at most
+# $\eta c = 60$ long and the loss is soon back below guessing. Not clipped, the step of length
+# $60 \times \lVert g \rVert$ throws the weights where the gradients are larger still (past 1,000):
+# at step 30 the loss is still far above guessing. Clipping keeps one large gradient from becoming
+# one huge step.
 
 # %% [markdown]
 # ## 5.6 Presets: one name for a whole set of settings
 #
-# A **preset** is a named `TrainConfig`, every setting of a run in one object. The package has four:
+# A **preset** is a named `TrainConfig`, every setting of a run in one object:
 #
-# - `quick`: a small model on the first 300 recipes, 1 epoch; seconds on a CPU. The notebooks use it
-#   when they run as tests (**quick mode**, set by the `CI` or `LSTM_TUTORIAL_QUICK` variable).
-# - `cpu`: the book's model (embedding 100, hidden 128) with batches of 8 and Adam at $3 \times
-#   10^{-3}$, at most 30 epochs with **early stopping**: the run stops once the validation loss has
-#   not improved for `patience` = 3 epochs, and the best epoch is kept. The pretrained `book` model is
-#   this run. It is the course's preset on a GPU too.
+# - `quick`: a small model on the first 300 recipes, 1 epoch, seconds on a CPU; quick mode trains it.
+# - `cpu`: the book's model (embedding 100, hidden 128), batches of 8, Adam at $3 \times 10^{-3}$, at
+#   most 30 epochs with **early stopping**: the run stops once the validation loss has not improved
+#   for `patience` = 3 epochs, and keeps the best epoch. The course trains it, on a GPU too.
 # - `book`: the blog post's and the book's settings (batches of 32, Adam at $10^{-3}$); on this
 #   corpus it ends at a worse validation perplexity than `cpu`.
-# - `stream`: the package's default pretrained model, larger and trained another way (two layers of
-#   256, the embedding's matrix reused as the output layer, the text read as 20 long streams, plain
-#   SGD at learning rate 20); it is not the blog post's model, and takes about half an hour on a
-#   2-core CPU.
+# - `stream`: the package's larger default model (`pretrained_generator()`), not the blog post's.
 
 # %%
 for name, preset in PRESETS.items():
@@ -344,8 +324,7 @@ for name, preset in PRESETS.items():
           f"clip {preset.clip_grad_norm}")
 
 # %% [markdown]
-# The pretrained `book` model is exactly the `cpu` preset's run (`scripts/train_pretrained.py book`).
-# Its per-epoch history ships with it in `book.metrics.json`:
+# The pretrained `book` model is exactly the `cpu` preset's run. Its per-epoch history ships with it:
 
 # %%
 _, _, pretrained_checkpoint = pretrained_model("book")
@@ -362,17 +341,14 @@ assert len(pretrained_history) - best_epoch == PRESETS["cpu"].patience
 # %% [markdown]
 # ## 5.7 Training with the package's `Trainer`
 #
-# `Trainer` runs section 5.3's loop epoch after epoch, with everything around it: validation after
-# every epoch, a sample, the **history** (one record per epoch), checkpoints, early stopping and
-# resuming. The whole `cpu` run takes about ten minutes on a 2-core CPU (the cell above); here we keep
-# it to 2 epochs, 1 to 3 minutes, with `.updated(epochs=...)`, a copy of the preset with that one
-# field changed. We train 1 epoch now and the second after a pretended crash (section 5.9). In quick
-# mode it is the `quick` preset, for the same 1 + 1 epochs.
+# `Trainer` runs section 5.3's loop epoch after epoch, with validation, a sample, the **history** (one
+# record per epoch), checkpoints, early stopping and resuming. We train 2 epochs (`.updated(epochs=...)`
+# copies the preset with one field changed): 1 now, the second after a pretended crash (section 5.9).
 #
 # A **checkpoint** is a file holding everything needed to use the model or to continue training it.
-# `checkpoint_dir()` picks their folder: `./lstm_models` here; under Colab it mounts your Google
-# Drive (Colab asks for permission, in this notebook only) and uses `MyDrive/lstm_models`, because a
-# Colab runtime forgets its files when it disconnects and Drive does not.
+# `checkpoint_dir()` picks their folder: `./lstm_models` here; under Colab it mounts your Google Drive
+# (Colab asks for permission) and uses `MyDrive/lstm_models`, because a Colab runtime forgets its
+# files when it disconnects and Drive does not.
 
 # %% tags=["nbval-ignore-output"]
 folder = checkpoint_dir()
@@ -383,17 +359,16 @@ trainer = Trainer.from_config(config, out_dir=folder)
 history = trainer.fit()
 
 # %% [markdown]
-# Each epoch printed its time, the training and validation losses, the validation perplexity, the
-# speed, and a sample from "recipe for" at temperature 1 (seeded).
+# The epoch printed its time, the training and validation losses, the validation perplexity, the
+# speed and a sample from "recipe for" at temperature 1. (The `Precision` line says how the package
+# computes on this machine; the appendix notebook 8, `08_under_the_hood`, explains it.)
 
 # %% [markdown]
 # ## 5.8 Checkpoints
 #
-# After every epoch the trainer writes `last.pt` and `metrics.json` (the history as JSON), and
-# `best.pt` whenever the validation loss is the lowest so far. The blog post saved one file after the
-# last epoch, named it `best_lstm_model_epoch_N.pt` though it was simply the last, and pickled a `vocab`
-# it never defined. A checkpoint holds plain data and tensors only, so `torch.load(weights_only=True)`
-# reads it without running any code from the file.
+# After every epoch the trainer writes `last.pt` and `metrics.json` (the history), and `best.pt`
+# whenever the validation loss is the lowest so far. A checkpoint holds plain data and tensors only,
+# so `torch.load(weights_only=True)` reads it without running any code from the file.
 
 # %%
 for name in ["best.pt", "last.pt", "metrics.json"]:
@@ -403,8 +378,8 @@ print("a checkpoint holds:", ", ".join(sorted(last)))
 assert last["epoch"] == trainer.epoch == 1 and last["history"] == trainer.history
 
 # %% [markdown]
-# `load_generator` rebuilds the model and a generator from a checkpoint. Loaded from `last.pt`, it gives
-# exactly the next-word probabilities of the model we just trained:
+# `load_generator` rebuilds the model and a generator from a checkpoint, with exactly the next-word
+# probabilities of the model we just trained:
 
 # %%
 loaded = load_generator(folder / "last.pt", device=device)
@@ -416,10 +391,10 @@ print("last.pt gives back the trained model: the same next-word probabilities")
 # %% [markdown]
 # ## 5.9 Resuming
 #
-# Colab disconnects, laptops sleep. Suppose the session died right here: all that is left is the
-# folder. `Trainer.resume` rebuilds the run from `last.pt` (weights, the optimizer's running averages,
-# history, the random number generators' state) and continues; `epochs=2` raises the limit by one.
-# The resumed run sees the same batches and random numbers as an uninterrupted 2-epoch run would.
+# Colab disconnects; suppose the session died right here, leaving only the folder. `Trainer.resume`
+# rebuilds the run from `last.pt` (weights, the optimizer's running averages, history, the random
+# number generators' state) and continues; `epochs=2` raises the limit by one. The resumed run sees
+# the same batches and random numbers as an uninterrupted 2-epoch run would.
 
 # %% tags=["nbval-ignore-output"]
 del trainer  # the session "dies"
@@ -436,14 +411,13 @@ print("best.pt holds the epoch with the lowest validation loss")
 # %% [markdown]
 # ## 5.10 Your model beside the pretrained one: the loss curves
 #
-# Same preset, same seed, same split, same batches: your first epochs retrace the pretrained run's
-# first epochs. In the run stored here, on a CPU like the one that trained the pretrained model (with
-# bfloat16, section 5.12), they agree to within 0.003 nats (see the plots' titles); other hardware
-# rounds differently and lands a little further off. After 2 epochs the validation loss is about the
-# bigram's; the pretrained model ends 0.5 nats below it. The pretrained run went on to epoch 12: the
-# validation loss stopped improving after epoch 9 while the training loss kept falling, the sign that
-# the model starts to memorise its training recipes (**overfitting**); early stopping ended the run 3
-# epochs later and kept epoch 9.
+# Same preset, seed, split and batches: your first epochs retrace the pretrained run's, up to
+# rounding. In the run stored here, on a 2-core CPU like the one that trained the pretrained model,
+# the validation losses agree to within 0.004 nats (the plots' titles); other hardware, or another
+# `Precision`, rounds differently and lands a little further apart. After 2 epochs the validation loss
+# is about the bigram's; the pretrained model ends 0.5 nats below it. In the pretrained run the
+# validation loss stopped improving after epoch 9 while the training loss kept falling: the model
+# began to memorise its training recipes (**overfitting**), and early stopping kept epoch 9.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
@@ -471,8 +445,8 @@ plt.show()
 # %% [markdown]
 # ## 5.11 Your model beside the pretrained one: samples
 #
-# The same prompt, the same temperature (0.8) and the same random seeds for both. (The corpus has 21
-# recipes with "chocolate chip" in the title.) First the pretrained model:
+# The same prompt, temperature (0.8) and seeds for both. (The corpus has 21 recipes with "chocolate
+# chip" in the title.) First the pretrained model, then yours after its 2 epochs:
 
 # %%
 prompt = "recipe for chocolate chip cookies |"
@@ -481,148 +455,261 @@ pretrained = pretrained_generator("book", device)
 for seed in (0, 1):
     print(f"seed {seed}:", pretrained.sample(prompt, max_tokens=40, temperature=0.8, seed=seed)[0], "\n")
 
-# %% [markdown]
-# Then yours, after its 2 epochs:
-
 # %% tags=["nbval-ignore-output"]
 for seed in (0, 1):
     print(f"seed {seed}:", trainer.generator.sample(prompt, max_tokens=40, temperature=0.8, seed=seed)[0], "\n")
 
 # %% [markdown]
-# In the run stored here, both models begin as recipes begin ("preheat oven to 350°f (175°c)",
-# "combine all ingredients and mix well") and drift to other dishes within a sentence or two
-# (chicken, garlic and ham in a cookie): a model of this size trained on 3,271 recipes keeps the kind
-# of recipe in mind only briefly. The difference is in the sentences. The pretrained model's are
-# mostly well-formed instructions ("in a large bowl, whisk together the eggs and rice flour, sugar
-# and water"); the 2-epoch model's break more often ("reduce heat to a boil", "but not tender and
-# the rice", "until the middle is achieved"). With the same seed, the same random numbers drive both,
-# so where the two models rank the next words alike they pick the same ones: both seed-1 texts open
-# with "preheat oven to", then part ways.
+# In the run stored here, both begin as recipes begin ("preheat oven to 350°f (175°c)", "combine all
+# ingredients and mix well") and drift to other dishes (chicken, garlic and ham in a cookie). The
+# pretrained model's sentences are mostly well-formed; the 2-epoch model's break more often ("reduce
+# heat to a boil", "until the middle is achieved"). The same seed gives both the same random numbers,
+# so where the two models rank the next words alike they pick the same ones: both seed-1 texts go on with the same three words, "preheat oven to", then part at
+# the temperature ("350°f (175°c)" against "175°c (400°f)").
 
 # %% [markdown]
-# ## 5.12 How the package makes this faster
+# ## 5.12 The blog post's whole pipeline, run and fixed
 #
-# Section 5.3's loop computes the output layer's scores for every position of the batch,
-# `[batch, seq, vocab]` (8 x 200 x 8,203 numbers, 52 MB in float32), padding included, and keeps them
-# all for the backward pass. The package's model computes its own loss, `model.loss_sum(x, y, pad_idx)`
-# (in `model.py`), which the package's `forward_backward` divides by the number of targets and
-# back-propagates. It gives the same loss and gradients with less memory, and less work where there
-# is padding:
-#
-# 1. run the LSTM once (`model.features`) and keep only the positions whose target is a real word;
-# 2. compute the output layer and the loss for those rows a chunk of `LOSS_CHUNK_ROWS` (256) at a time,
-#    and with them that chunk's share of the gradients (the gradient of cross-entropy with respect to
-#    the scores is `softmax - one_hot`), so the `[rows, vocab]` scores never exist all at once (on a
-#    GPU, where every chunk costs kernel launches, a chunk holds up to 8,192 rows: a whole batch);
-# 3. `backward()` then goes through the LSTM once, with the gradients the chunks collected.
-#
-# On CPUs with native bfloat16 (and on recent GPUs) it also runs the matrix products in **bfloat16**,
-# a 16-bit float with float32's range, keeping weights and the loss in float32: that is the `auto`
-# setting of `TrainConfig.precision`.
-#
-# Skipping padding saves little here, because the package's loaders already put recipes of similar
-# length in a batch and pad each batch only to its longest recipe (notebook 1). The book pads every
-# recipe to 200 tokens, and there padding would be about two-fifths of the work:
+# The blog post trains with four functions: `initialize_model` builds the model, loss and optimizer;
+# `train` runs one epoch; `evaluate` measures the validation loss; `run_training` mounts Drive, loops
+# over the epochs (train, evaluate, print, sample) and saves the model. Here they are in our words,
+# with the blog's names and steps. `initialize_model` puts the model on the device, ignores `<PAD>`
+# (id 0) in the loss, and uses Adam at PyTorch's default learning rate:
 
 # %%
-real_share = sum((y != vocab.pad_idx).sum().item() for _, y in batches) / sum(y.numel() for _, y in batches)
-targets = sum(len(sequence) - 1 for sequence in train_loader.dataset)
-print(f"real targets: {real_share:.0%} of the positions in section 5.3's batches")
-print(f"if every recipe were padded to 200 tokens: {targets / (200 * len(train_loader.dataset)):.0%}")
+def initialize_model(vocab_size, embedding_dim, hidden_dim, dropout_rate=0.1):
+    """The blog post's setup: the model on the device, a loss that skips <PAD> (id 0), Adam."""
+    model = LSTMLM(vocab_size, embedding_dim, hidden_dim, dropout_rate).to(device)
+    criterion = nn.CrossEntropyLoss(ignore_index=0)
+    optimizer = torch.optim.Adam(model.parameters())  # learning rate 1e-3, PyTorch's default
+    return model, criterion, optimizer
 
 # %% [markdown]
-# The check: on one batch and a fresh model, with `dtype=None` (float32 throughout) and the same
-# dropout mask (the same seed before each), `forward_backward` gives the blog post's loss and gradients.
+# `train` is section 5.3's loop without clipping, adding up each batch's loss; `evaluate` is
+# section 5.2's steps with the same sum. Both divide that sum by the number of batches, as in the blog
+# post's line `return epoch_loss / len(train_loader)`:
 
 # %%
-def blog_step(model, x, y):
-    logits, _ = model(x.to(device))
-    loss = nn.functional.cross_entropy(logits.view(-1, len(vocab)), y.to(device).view(-1), ignore_index=vocab.pad_idx)
-    loss.backward()
-    return loss.item()
+def train(model, train_loader, criterion, optimizer, epoch, device):
+    """The blog post's train: one epoch; returns the mean of the batches' mean losses."""
+    model.train()
+    epoch_loss = 0.0
+    for x, y in tqdm(train_loader, desc=f"Epoch {epoch + 1}", leave=False):
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        logits, _ = model(x)
+        loss = criterion(logits.view(-1, logits.size(-1)), y.view(-1))
+        loss.backward()
+        optimizer.step()
+        epoch_loss += loss.item()
+    return epoch_loss / len(train_loader)
 
+
+def evaluate(model, val_loader, criterion, device):
+    """The blog post's evaluate: no dropout, no gradients; returns the mean of the batches' mean losses."""
+    model.eval()
+    val_loss = 0.0
+    with torch.no_grad():
+        for x, y in val_loader:
+            x, y = x.to(device), y.to(device)
+            logits, _ = model(x)
+            val_loss += criterion(logits.view(-1, logits.size(-1)), y.view(-1)).item()
+    return val_loss / len(val_loader)
+
+# %% [markdown]
+# **Bug 1: the mean of batch means.** We run them as `run_training` would, for 40 batches instead of
+# an epoch, and measure that model, and the pretrained one (as notebook 3 did), with the blog's
+# `evaluate` and with `evaluate_plain`:
+
+# %%
 torch.manual_seed(0)
-fresh = LSTMLM(len(vocab), 100, 128).to(device)  # in training mode: dropout on
-x, y = batches[0]
-torch.manual_seed(1)
-blog_loss = blog_step(fresh, x, y)
-blog_grads = [p.grad.clone() for p in fresh.parameters()]
-fresh.zero_grad()
-torch.manual_seed(1)
-fast_loss, n_targets, _ = forward_backward(fresh, x, y, vocab.pad_idx)
-print(f"loss: blog's lines {blog_loss:.3f}, forward_backward {fast_loss:.3f} over {n_targets} targets")
-assert abs(fast_loss - blog_loss) < 1e-5 * blog_loss
-for p, blog_grad in zip(fresh.parameters(), blog_grads):
-    torch.testing.assert_close(p.grad, blog_grad, rtol=1e-4, atol=1e-7)
-print("same gradients for all", len(blog_grads), "parameter tensors")
+model, criterion, optimizer = initialize_model(len(vocab), 100, 128)
+train_loss = train(model, batches[:40], criterion, optimizer, epoch=0, device=device)
+val_loss = evaluate(model, val_loader, criterion, device)
+print(f"train returned {train_loss:.3f}, evaluate {val_loss:.4f}")
+words = [int((y != vocab.pad_idx).sum()) for _, y in val_loader]
+print(f"the {len(words)} validation batches hold from {min(words)} to {max(words):,} target words")
+per_word = {}
+for name, measured in [("after 40 steps", model), ("pretrained book", pretrained.model)]:
+    batch_mean, per_word[name] = evaluate(measured, val_loader, criterion, device), evaluate_plain(measured, val_loader)
+    print(f"{name:16} mean of batch means {batch_mean:.4f} (perplexity {math.exp(batch_mean):4.1f}), "
+          f"mean per word {per_word[name]:.4f} (perplexity {math.exp(per_word[name]):4.1f})")
+    assert abs(batch_mean - per_word[name]) > 0.01
 
 # %% [markdown]
-# And the time per training batch (forward and backward) on this machine, on section 5.3's batches:
+# The two averages differ, and not by a fixed amount: for the fresh model the mean of batch means is
+# 0.013 nats higher, for the pretrained one 0.041 lower (perplexity 33.9 against the true 35.3); a
+# batch of 139 words counts as much as one of 1,600. Perplexity is defined on the mean per word, and
+# `train` has the same flaw. The package's `lstm_tutorial.blog` has the four functions with the blog's
+# signatures, fixed: its `train` (which also clips) and `evaluate` average per word, so `blog.evaluate`
+# gives `evaluate_plain`'s number:
+
+# %%
+assert abs(blog.evaluate(model, val_loader, criterion, device) - per_word["after 40 steps"]) < 1e-4
+print("blog.evaluate gives the mean per target word")
+
+# %% [markdown]
+# **Bug 2: the save after the loop.** `run_training` saves once, after the last epoch, as
+# `best_lstm_model_epoch_N.pt`, though that is simply the last epoch. The dictionary it saves holds a
+# `vocab` the blog post never defines, so building it raises a `NameError` after all the epochs,
+# before anything is written; the model lived only inside the function, so the whole run is lost. Our
+# notebook has a `vocab` (section 5.1), which would hide the bug, so we set it aside and run a copy of
+# the save step on the model we just trained:
+
+# %%
+def save_as_in_the_blog(model, optimizer, train_loss, val_loss, epoch, token2idx, idx2token, model_save_path):
+    """run_training's last step in the blog post: one save, after the last epoch."""
+    filename = f"{model_save_path}/best_lstm_model_epoch_{epoch + 1}.pt"
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "train_loss": train_loss, "val_loss": val_loss, "epoch": epoch, "vocab": vocab,
+                "token2idx": token2idx, "idx2token": idx2token}, filename)
+    print(f"Model saved: {filename}")
+
+
+our_vocab = vocab
+del vocab  # as in the blog post: no `vocab` anywhere
+try:
+    save_as_in_the_blog(model, optimizer, train_loss, val_loss, 0, our_vocab.token2idx, our_vocab.idx2token, folder)
+except NameError as error:
+    print("NameError:", error)
+finally:
+    vocab = our_vocab
+assert not (folder / "best_lstm_model_epoch_1.pt").exists()  # nothing was saved
+
+# %% [markdown]
+# The package's `blog.run_training` has the blog's signature and works as sections 5.7 to 5.9 did: it
+# builds the model with `initialize_model`, saves to `checkpoint_dir()` (Drive under Colab) unless
+# given a `save_dir`, and trains with a `Trainer`, which prints the losses and a sample and writes
+# `last.pt` (and `best.pt` at the best epoch), vocabulary included, after every epoch. We run it for 1
+# epoch on the `quick` preset's data, in its own folder so that section 5.7's run stays:
+
+# %%
+quick = PRESETS["quick"]
+quick_texts = quick.recipes_used(texts)
+quick_vocab = Vocab.build(quick_texts, quick.vocab_size)
+quick_train, quick_val = dataloaders_for(quick, quick_texts, quick_vocab)
+print(f"{len(quick_texts)} recipes, {len(quick_vocab):,} words; {len(quick_train)} training batches of {quick.batch_size}")
 
 # %% tags=["nbval-ignore-output"]
-def one_pass(step, timed=batches[:3]):
-    start = time.perf_counter()
-    for x, y in timed:
-        fresh.zero_grad()
-        step(x, y)
-    return (time.perf_counter() - start) / len(timed)
+torch.manual_seed(0)
+quick_model, quick_generator = blog.run_training(
+    quick_train, quick_val, len(quick_vocab), quick.embedding_dim, quick.hidden_dim, 1,
+    quick_vocab.idx2token, quick_vocab.token2idx, device, save_dir=folder / "run_training", config=quick)
 
-fast_dtype = resolve_precision("auto", device)
-steps_to_time = {"blog post's lines (float32)": lambda x, y: blog_step(fresh, x, y),
-                 "forward_backward, float32": lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx)}
-if fast_dtype is not None:
-    steps_to_time[f"forward_backward, {str(fast_dtype)[6:]}"] = (
-        lambda x, y: forward_backward(fresh, x, y, vocab.pad_idx, dtype=fast_dtype))
-# Take turns, and keep each one's fastest pass: the others are slowed by whatever else the machine runs.
-fastest = {name: one_pass(step) for name, step in steps_to_time.items()}
-for _ in range(3):
-    for name, step in steps_to_time.items():
-        fastest[name] = min(fastest[name], one_pass(step))
-for name, seconds in fastest.items():
-    print(f"{name:30} {seconds * 1000:6.0f} ms per batch")
-fresh.zero_grad()
+# %%
+saved = load_checkpoint(folder / "run_training" / "last.pt")
+print("saved:", ", ".join(sorted(path.name for path in (folder / "run_training").iterdir())))
+print(f"last.pt: epoch {saved['epoch']}, vocabulary of {len(saved['vocab']):,} tokens")
+assert saved["vocab"] == quick_vocab.idx2token
 
 # %% [markdown]
-# On a CPU, chunking alone saves memory more than time: the `[rows, vocab]` scores and their gradients
-# (over 100 MB for a full batch) never exist all at once, while the arithmetic is nearly the same (1%
-# padding here), so float32 `forward_backward` runs at about the blog post's speed or somewhat faster.
-# bfloat16 is what makes the difference: in the runs made for this notebook, on a 2-core CPU with
-# native bfloat16, it took between half and three fifths of float32's time per batch. `Trainer` uses
-# it where the hardware has it (its first line of output says which precision it chose).
+# The blog post's pipeline, step by step, and where each step is here:
+#
+# | blog post | this notebook | the package |
+# |---|---|---|
+# | `train_loader`, `val_loader` | 5.1 | `dataloaders_for` |
+# | `initialize_model`: model to device, `CrossEntropyLoss(ignore_index=0)`, Adam | 5.3, 5.12 | `blog.initialize_model` |
+# | `train`: zero grad, forward, reshape, loss, backward, step | 5.3 (`train_plain`, plus clipping 5.4-5.5) | `blog.train` (per word, clipped) |
+# | `evaluate`: `eval()`, `no_grad()`, mean of batch means | 5.2 (`evaluate_plain`, per word) | `blog.evaluate`, `evaluate_loss` |
+# | `run_training`: Drive mount | 5.7 `checkpoint_dir()` | `checkpoint_dir` |
+# | the epoch loop, printed losses, a sample | 5.7 | `Trainer.fit` |
+# | one save after the loop (raises `NameError`) | 5.8: `last.pt`, `best.pt` every epoch | `blog.run_training`, `Trainer` |
+# | (no resuming) | 5.9 | `Trainer.resume` |
 
 # %% [markdown]
 # ## Summary
 #
-# - One training step is seven lines: zero the gradients, forward, reshape, loss, backward, clip,
-#   step. An untrained model scores about $\log V$ nats; a minute of steps takes it below 6.
-# - Clipping rescales the whole gradient to length at most $c$: $g \leftarrow g \cdot \min(1, c /
-#   \lVert g \rVert)$. With Adam at a moderate learning rate it rarely acts; with SGD at a high
-#   learning rate it keeps a gradient spike from throwing the weights away.
-# - `Trainer` runs that loop epoch by epoch: validation, history, `last.pt` every epoch, `best.pt` at
-#   the lowest validation loss (on Drive under Colab), early stopping, and `Trainer.resume` to
-#   continue an interrupted run.
-# - The pretrained model is the `cpu` preset's run: 12 epochs, early stopping with patience 3, best
-#   epoch 9, validation perplexity 35.3.
-# - The model's `loss_sum`, which `forward_backward` uses, gives the blog post's loss and gradients
-#   while skipping padding and computing the output layer a chunk at a time, in bfloat16 where the
-#   hardware has it.
+# - One training step: zero the gradients, forward, reshape, loss, backward, clip, step. An untrained
+#   model scores about $\log V$ nats; 120 steps take it near 5.
+# - Clipping rescales the gradient to length at most $c$: $g \leftarrow g \cdot \min(1, c /
+#   \lVert g \rVert)$. With Adam it rarely acts; with SGD at a high learning rate it stops a spike.
+# - `Trainer` adds validation, history, `last.pt` every epoch, `best.pt` at the best epoch (on Drive
+#   under Colab), early stopping and `Trainer.resume`.
+# - The pretrained `book` model is the `cpu` preset's run: best epoch 9, validation perplexity 35.3.
+# - The blog post's `train` and `evaluate` average batch means instead of words, and its
+#   `run_training` loses the whole run to a `NameError` when it saves; `lstm_tutorial.blog` fixes both.
 
 # %% [markdown]
 # ## Exercises
 #
-# **1. Predict, then run.** Section 5.5 showed clipping rescue SGD at a high learning rate. Does it
-# rescue Adam too? Train the fresh model for 30 steps with Adam at learning rate 0.1 (33 times the
-# preset's), with and without clipping at $c = 1$. Predict: will the two loss curves differ much?
+# **1. Overfit one batch.** Before a long run, check that the model and the loop can learn at all:
+# train a fresh model on one single batch, again and again, for 100 steps (50 in quick mode), with
+# dropout off and Adam at $10^{-2}$. Predict: how low can the loss go?
+#
+# <details><summary>Solution</summary>
+#
+# Close to 0. In the run stored here it falls from 9.02 to 0.12: with 2 million weights and 1,599
+# targets to fit, the model learns these 8 recipes nearly by heart. If the loss does not fall here,
+# something in the model, the loss or the loop is broken (a missing `zero_grad`, unshifted targets, a
+# wrong reshape), and a long run would only hide it.
+#
+# </details>
+
+# %% tags=["nbval-ignore-output"]
+OVERFIT_STEPS = 50 if quick_mode() else 100
+torch.manual_seed(0)
+one_batch_model = LSTMLM(len(vocab), 100, 128, dropout_rate=0.0).to(device)
+one_batch = batches[0]
+overfit_losses, _ = train_plain(one_batch_model, [one_batch] * OVERFIT_STEPS,
+                                torch.optim.Adam(one_batch_model.parameters(), lr=1e-2))
+print(f"one batch, {int((one_batch[1] != vocab.pad_idx).sum())} targets: loss {overfit_losses[0]:.2f} at the "
+      f"first step, {overfit_losses[-1]:.2f} at step {OVERFIT_STEPS}")
+
+# %%
+plt.semilogy(range(1, len(overfit_losses) + 1), overfit_losses)
+plt.xlabel("step")
+plt.ylabel("loss on the one batch (log scale)")
+plt.title("Overfitting one batch: the loop can learn")
+plt.show()
+assert overfit_losses[-1] < overfit_losses[0] / 5
+
+# %% [markdown]
+# **2. A learning-rate sweep.** Train a fresh model for the same 20 steps (10 in quick mode) with
+# Adam at each of the learning rates $10^{-4}, 10^{-3}, 10^{-2}, 10^{-1}, 1$, and plot the mean loss of
+# the last 5 steps against the learning rate on a log axis. Predict the shape of the curve.
+#
+# <details><summary>Solution</summary>
+#
+# High at both ends, lowest in the middle. In the run stored here: at $10^{-4}$ the weights barely
+# move and the loss stays at about $\log V$ (9.00); it is lowest at $10^{-2}$ (5.93), with $10^{-1}$ close (5.98); at $1$ every step throws the
+# weights about and the loss ends at 51.57, far above guessing. Short runs favour the fastest rate
+# that stays stable; a long run is safer somewhat lower (the `cpu` preset: $3 \times 10^{-3}$). A
+# sweep of short runs is a cheap way to find the range before a long one.
+#
+# </details>
+
+# %% tags=["nbval-ignore-output"]
+SWEEP_STEPS = 10 if quick_mode() else 20
+final_loss = {}
+for learning_rate in (1e-4, 1e-3, 1e-2, 1e-1, 1.0):
+    torch.manual_seed(0)
+    sweep_model = LSTMLM(len(vocab), 100, 128).to(device)
+    sweep_losses, _ = train_plain(sweep_model, batches[:SWEEP_STEPS],
+                                  torch.optim.Adam(sweep_model.parameters(), lr=learning_rate))
+    final_loss[learning_rate] = sum(sweep_losses[-5:]) / 5
+    print(f"learning rate {learning_rate:g}: mean loss of the last 5 steps {final_loss[learning_rate]:.2f}")
+
+# %%
+plt.semilogx(list(final_loss), list(final_loss.values()), "o-")
+plt.axhline(math.log(len(vocab)), color="gray", linestyle=":", label="guessing (log V)")
+plt.xlabel("learning rate (log scale)")
+plt.ylabel("mean loss of the last 5 steps")
+plt.title(f"Adam, {SWEEP_STEPS} steps from the same start")
+plt.legend()
+plt.show()
+
+# %% [markdown]
+# **3. Predict, then run.** Section 5.5 showed clipping rescue SGD at a high learning rate. Does it
+# rescue Adam too? Train the fresh model for 30 steps with Adam at learning rate 0.1, with and without
+# clipping at $c = 1$. Predict: will the two loss curves differ much?
 #
 # <details><summary>Solution</summary>
 #
 # Hardly. Adam divides each weight's step by a running average of that weight's gradient size, so its
-# steps are about the learning rate long whatever the gradient's length: a long gradient does not make
-# a long step, and shrinking it changes little. In the run stored here the gradient norm passed 1 on
-# only 4 or 5 of the 30 steps; both runs jump above guessing around step 5 (the learning rate is too
-# high for Adam as well) and recover alike, and they end less than a tenth of a nat apart (the
-# unclipped one even slightly lower). Clipping matters most for plain SGD, where the step is the
-# gradient times the learning rate.
+# steps are about the learning rate long whatever the gradient's length, and shrinking the gradient
+# changes little. In the run stored here the gradient norm passed 1 on only 4 or 5 of the 30 steps;
+# both runs jump above guessing around step 5 and recover alike, ending less than a tenth of a nat
+# apart. Clipping matters most for plain SGD, where the step is the gradient times the learning rate.
 #
 # </details>
 
@@ -641,40 +728,14 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# **2. Predict, then run.** The blog post's `train` returns `epoch_loss / len(train_loader)`: the mean
-# of the batches' mean losses, so every batch counts the same, however many real target words it has.
-# How much more does one word of the batch with the fewest targets count than one word of the batch
-# with the most? Guess from what you know of the batches: 8 recipes each (2,617 training recipes, so
-# one of the 328 batches holds 1), at most 200 targets per recipe, similar lengths together.
-#
-# <details><summary>Solution</summary>
-#
-# The fullest batch is 8 recipes of 200 targets: 1,600. The emptiest, in this epoch's order, is not
-# the one-recipe batch but 8 very short recipes with 123 targets in all, so one of its words counts
-# 13 times as much as one word of the fullest batch. Only the mean per word is the number perplexity is
-# defined on, which is why the package's `train_epoch` and `evaluate_plain` above sum the losses and
-# divide by the number of targets.
-#
-# </details>
-
-# %%
-counts = [(int((y != vocab.pad_idx).sum()), len(y)) for _, y in train_loader]
-(fewest, recipes_in_it), (most, _) = min(counts), max(counts)
-print(f"{len(counts)} batches; real targets per batch: from {fewest} (a batch of {recipes_in_it} recipes) to {most}")
-print(f"one word of the emptiest batch counts {most / fewest:.0f} times as much as one of the fullest")
-assert sum(n for n, _ in counts) == sum(len(sequence) - 1 for sequence in train_loader.dataset)
-
-# %% [markdown]
-# **3. Change this, what happens?** Resume the run of section 5.9 with `hidden_dim=256`, or with a
+# **4. Change this, what happens?** Resume the run of section 5.9 with `hidden_dim=256`, or with a
 # different `batch_size`. What does `Trainer.resume` do, and why?
 #
 # <details><summary>Solution</summary>
 #
-# It refuses, with a message naming the field and both values. A resumed run may change only what does not change the
-# model's shape, the data or the split (the epochs, patience, learning rate, clipping, precision and
-# the sample settings): the weights in `last.pt` have the shapes of `hidden_dim=128` and would not
-# load, and a different batch size would change the batches, so the run would no longer be the
-# uninterrupted one.
+# It refuses, naming the field and both values. A resumed run may change only what leaves the model's
+# shape, the data and the split alone: the weights in `last.pt` have the shapes of `hidden_dim=128`,
+# and another batch size would give other batches than the uninterrupted run's.
 #
 # </details>
 
@@ -685,30 +746,25 @@ except ValueError as error:
     print("refused:", error)
 
 # %% [markdown]
-# **4. Change this, what happens?** Train the fresh model of section 5.3 again with
-# `dropout_rate=0.3` instead of 0.1 (notebook 2: dropout zeroes that share of the LSTM's outputs
-# while training). Predict: after the same 120 steps, will the training loss and the validation loss
-# be lower or higher than with 0.1? Copy section 5.3's cells and change the one number (each run
-# takes up to a minute).
+# **5. Change this, what happens?** Train section 5.3's fresh model again with `dropout_rate=0.3`
+# instead of 0.1 (notebook 2: dropout zeroes that share of the LSTM's outputs while training), on the
+# same batches, from the same seed. Predict: will the training and validation losses be lower or
+# higher than with 0.1?
 #
 # <details><summary>Solution</summary>
 #
-# Both a little higher. Run from the same seed, so that only the dropout rate differs, the code below
-# gave on this machine a mean training loss over the last 20 steps of 5.23 with 0.3 against 5.16 with
-# 0.1, and validation losses of 5.14 against 5.11. (The 0.1 run lands a little away from section
-# 5.3's 5.08: there, iterating the data loaders drew random numbers between the seed and the
-# training, so the dropout masks differ.) More dropout makes every step noisier, which slows
-# learning. What it buys is less overfitting, and there is none yet after a third of an epoch: the
-# validation loss is still below the training loss. Its benefit, if any, could show only after epoch
-# 9 of the full run, where the pretrained run's validation loss stopped improving; that takes a full
-# run to find out.
-#
-# ```python
-# for rate in (0.1, 0.3):
-#     torch.manual_seed(0)
-#     model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128, dropout_rate=rate).to(device)
-#     losses, norms = train_plain(model, batches, torch.optim.Adam(model.parameters(), lr=cpu.learning_rate))
-#     print(f"dropout {rate}: training {sum(losses[-20:]) / 20:.2f}, validation {evaluate_plain(model, val_loader):.2f}")
-# ```
+# Both a little higher: in the run stored here, a mean training loss over the last 20 steps of 5.23
+# with 0.3 against 5.16 with 0.1, and validation losses of 5.14 against 5.11. More dropout makes every
+# step noisier, which slows learning. What it buys is less overfitting, and there is none yet after a
+# third of an epoch (the validation loss is below the training loss); it could help only after epoch 9
+# of a full run, where the pretrained run's validation loss stopped improving.
 #
 # </details>
+
+# %% tags=["nbval-ignore-output"]
+for rate in (0.1, 0.3):
+    torch.manual_seed(0)
+    dropout_model = LSTMLM(len(vocab), embedding_dim=100, hidden_dim=128, dropout_rate=rate).to(device)
+    run_losses, _ = train_plain(dropout_model, batches, torch.optim.Adam(dropout_model.parameters(), lr=cpu.learning_rate))
+    print(f"dropout {rate}: training loss over the last 20 steps {sum(run_losses[-20:]) / 20:.2f}, "
+          f"validation loss {evaluate_plain(dropout_model, val_loader):.2f}")

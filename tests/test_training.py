@@ -219,6 +219,7 @@ def test_run_training_keeps_the_blogs_signature(recipes, tmp_path, capsys):
     assert text_generator.model is model and text_generator.idx2token == vocab.idx2token
     config = load_checkpoint(tmp_path / "last.pt")["config"]
     assert (config["vocab_size"], config["embedding_dim"], config["hidden_dim"], config["epochs"]) == (300, 16, 24, 1)
+    assert config["learning_rate"] == 1e-3  # the blog's Adam at its default rate, as trained
     with pytest.raises(ValueError, match="vocab_size is 5"):
         run_training(train_loader, val_loader, 5, 16, 24, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path)
 
@@ -235,7 +236,7 @@ def test_run_training_records_the_split_its_loaders_came_from(recipes, tmp_path)
     assert split_fingerprint(rebuilt_val) == split_fingerprint(loaders[1]) == saved["val_split_sha256"]
 
     run_training(*loaders, len(vocab), 8, 8, 1, vocab.idx2token, vocab.token2idx, "cpu", tmp_path, progress=False)
-    with pytest.raises(ValueError, match="validation split rebuilt from 'default' is not the one"):
+    with pytest.raises(ValueError, match="validation split rebuilt from the 30 recipes given is not the one"):
         checkpoints.validation_loader(load_checkpoint(tmp_path / "last.pt"), texts=texts)  # no config: not recorded
 
 
