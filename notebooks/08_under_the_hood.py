@@ -152,7 +152,7 @@ print(vocab.decode(prompt_ids + words))
 
 # %% [markdown]
 # Now the time: 300 words each way (the loops do not stop at `<EOS>`, so both write exactly 300),
-# reading the clock after every word. This cell takes about half a minute.
+# reading the clock after every word. This cell takes a few seconds.
 
 # %% tags=["nbval-ignore-output"]
 def seconds_after_each_word(words, n_words: int) -> list[float]:
@@ -183,11 +183,12 @@ plt.show()
 
 # %% [markdown]
 # With the blog post's loop each word costs more than the one before, since it re-reads one word
-# more: in the run stored here a word took 12.1 ms around word 100 and 19.1 ms around word 300, and
+# more: in the run stored here a word took 7.4 ms around word 100 and 20.4 ms around word 300, and
 # the total bends upwards. With the state carried every word costs the same, about 0.2 ms, and the
-# total grows in a straight line: 0.07 s for 300 words against 3.42 s. The other programs on a
-# shared machine slow either loop at random moments, so the seconds move from run to run (for 300
-# words we saw the ratio anywhere from about 30 to 80 times); the shapes of the two curves do not.
+# total grows in a straight line: 0.08 s for 300 words against 3.09 s, 38 times faster. Other
+# programs on the same machine slow either loop at random moments, so the seconds move from run to
+# run (for 300 words we have seen the ratio anywhere from about 30 to 80); the shapes of the two
+# curves do not.
 #
 # What is left in one carried word? Its bare arithmetic is two matrix products: the LSTM step
 # (`[1, 100+128] @ [228, 512]`, the four gates at once) and the output layer (`[1, 128] @ [128, 8203]`).
@@ -234,8 +235,8 @@ for name, microseconds in timings.items():
     print(f"{name:42} {microseconds:6.0f} µs")
 
 # %% [markdown]
-# In the run stored here a whole word took 212 µs, `model.step` 145 µs and its bare arithmetic
-# 117 µs. `model.step` costs about a quarter more than its two products (the embedding lookup, the
+# In the run stored here a whole word took 238 µs, `model.step` 157 µs and its bare arithmetic
+# 122 µs. `model.step` costs about a quarter more than its two products (the embedding lookup, the
 # loop over layers and stacking the new state), and the softmax over 8,203 words and the draw add
 # the rest. A carried word is close to the cost of its arithmetic: the blog post's loop was slow
 # because of how much arithmetic it did, not how it did it.
@@ -445,8 +446,8 @@ for name, seconds in fastest.items():
 
 # %% [markdown]
 # On the 2-core CPU that made these outputs (an AMD EPYC with native bfloat16), `forward_backward`
-# took 0.71 of the blog post's time per batch in float32 and 0.39 in bfloat16. Across our runs on
-# this shared machine these moved between about 0.55 and 0.7, and between 0.35 and 0.5. With so
+# took 0.68 of the blog post's time per batch in float32 and 0.43 in bfloat16. Across our runs
+# these moved between about 0.55 and 0.7, and between 0.35 and 0.5. With so
 # little padding the float32 gain is not work skipped: it is the same arithmetic in pieces of 8 MB
 # instead of tensors of over 50 MB (exercise 2 varies the piece size). bfloat16 gains the most. A GPU is
 # another story: there a chunk holds up to 8,192 rows, a whole batch, because every chunk costs
@@ -607,11 +608,10 @@ print("files left in the folder:", sorted(path.name for path in work.iterdir() i
 # The blog post's total grows with the square of the length: 150 words should take about a quarter
 # of 300 words' time, a little more since every word also has a fixed cost (the softmax, the draw,
 # Python) that does not grow, and 600 words about four times as long. The carried state's grows in a
-# straight line: half, and twice. In the run stored here the blog post's loop took 0.30 and 5.27 of
-# its 300-word time, the carried state 0.52 and 3.20. The 150-word figures are what we predicted;
-# the 600-word ones came out high in this run and lower in others (2.6 and 2.0 in one): a run of
-# several seconds on a shared machine catches other programs' busy moments. Repeat the cell to see
-# the spread.
+# straight line: half, and twice. In the run stored here the blog post's loop took 0.32 and 3.65 of
+# its 300-word time, the carried state 0.51 and 2.77. The 150-word figures are what we predicted;
+# the 600-word ones came out above it here and lower in other runs (2.6 and 2.0 in one): a run of
+# several seconds catches other programs' busy moments. Repeat the cell to see the spread.
 #
 # </details>
 
@@ -633,11 +633,11 @@ for n_words, (blog_time, carried_time) in total_seconds.items():
 #
 # <details><summary>Solution</summary>
 #
-# In the run stored here 16 rows a chunk took 1,179 ms, 64 rows 682 ms, 256 rows 703 ms, 1,024 rows
-# 695 ms and the whole batch in one chunk 747 ms. Very small chunks are slow: every chunk pays for
+# In the run stored here 16 rows a chunk took 777 ms, 64 rows 509 ms, 256 rows 449 ms, 1,024 rows
+# 486 ms and the whole batch in one chunk 541 ms. Very small chunks are slow: every chunk pays for
 # Python and several small operations, and a product of 16 rows keeps the processor poorly busy.
 # From about 64 rows on the time stops improving; between 64 and 1,024 rows the differences are
-# within the noise of a shared machine, and one chunk of the whole batch (scores of 142 MB) is a
+# within the noise from run to run, and one chunk of the whole batch (scores of 142 MB) is a
 # little slower again. 256 rows sits in the flat part with scores of 8 MB, a size that stays
 # small whatever the batch.
 #
