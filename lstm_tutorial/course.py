@@ -1,7 +1,8 @@
 """What the course notebooks share: the repository URL, quick mode and the preset notebook 5 trains.
 
-Notebooks that only use a trained model load the pretrained one
-(:func:`lstm_tutorial.pretrained_generator`); only notebook 5 trains.
+Notebooks that only use a trained model load a pretrained one
+(:func:`lstm_tutorial.pretrained_model`); notebook 5 trains, and notebook 7
+trains two small models to compare weight tying.
 """
 
 from __future__ import annotations
