@@ -122,7 +122,7 @@ plt.show()
 #
 # The package ships two pretrained models, both trained on this corpus. The course's notebooks on
 # the model load `"book"`: the blog post's `LSTMLM` with the book's sizes, embedding 100 and one LSTM
-# layer of 128, trained one recipe at a time, so what you see is the model the blog post builds. The
+# layer of 128, trained on whole recipes (one per row of a batch), so what you see is the model the blog post builds. The
 # default one, `pretrained_generator()` with no name, is larger and trained differently (two layers,
 # one matrix shared by the embedding and the output layer, text read as one long stream): it writes
 # better recipes, and notebook 6's panel uses it.
@@ -331,7 +331,7 @@ print(f"loss before the step {loss:.2f}, after {(toy_table(soup_ids) ** 2).sum(d
 #
 # So a word the training recipes never show the model keeps the random row it started with. In the
 # pretrained model that is 1,043 rows: the 3 special tokens (`<PAD>` only comes after a recipe's end,
-# where no loss is counted; `<UNK>` never occurs because every word of the corpus is in the
+# where no loss is counted (notebook 3, section 3.10); `<UNK>` never occurs because every word of the corpus is in the
 # vocabulary; `<EOS>` is the last token and is never an input) and 1,040 words that occur only in
 # validation recipes or only past a recipe's 200-token cut. Their numbers still have mean 0 and
 # standard deviation 1, like a fresh table. A row of 100 such numbers has a length (norm) of about

@@ -371,7 +371,7 @@ print(f"pretrained: cell state between {trace['c'].min():.1f} and {trace['c'].ma
 #
 # We measure it. The same word vectors (32 unseen recipes, first 60 words) go into an untrained
 # `nn.RNN` and `nn.LSTM` of the same size and into the pretrained LSTM; the loss is the
-# cross-entropy of the 61st word, predicted by the pretrained `fc`. We plot the norm of the gradient
+# cross-entropy of the 61st word ($-\log p$ of the right word, notebook 3), predicted by the pretrained `fc`. We plot the norm of the gradient
 # with respect to each input word vector, divided by the last word's.
 
 # %%
@@ -513,7 +513,8 @@ print("detached: requires_grad", detached[0].requires_grad, "| grad_fn", detache
 # brings in what came before.
 #
 # Real training fails sooner. Five training steps, carrying the state detached, as it is, and as it
-# is with `backward(retain_graph=True)` (what the first error suggests):
+# is with `backward(retain_graph=True)` (the full text of the first error suggests it: "Specify
+# retain_graph=True if you need to backward through the graph a second time"; below, its first part):
 
 # %%
 def train_on_chunks(detach: bool, retain_graph: bool = False) -> list[float]:

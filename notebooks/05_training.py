@@ -613,7 +613,7 @@ assert saved["vocab"] == quick_vocab.idx2token
 # | `evaluate`: `eval()`, `no_grad()`, mean of batch means | 5.2 (`evaluate_plain`, per word) | `blog.evaluate`, `evaluate_loss` |
 # | `run_training`: Drive mount | 5.7 `checkpoint_dir()` | `checkpoint_dir` |
 # | the epoch loop, printed losses, a sample | 5.7 | `Trainer.fit` |
-# | one save after the loop (raises `NameError`) | 5.8: `last.pt`, `best.pt` every epoch | `blog.run_training`, `Trainer` |
+# | one save after the loop (raises `NameError`) | 5.8: `last.pt` every epoch, `best.pt` at the best one | `blog.run_training`, `Trainer` |
 # | (no resuming) | 5.9 | `Trainer.resume` |
 
 # %% [markdown]
@@ -754,7 +754,9 @@ except ValueError as error:
 # <details><summary>Solution</summary>
 #
 # Both a little higher: in the run stored here, a mean training loss over the last 20 steps of 5.23
-# with 0.3 against 5.16 with 0.1, and validation losses of 5.14 against 5.11. More dropout makes every
+# with 0.3 against 5.16 with 0.1, and validation losses of 5.14 against 5.11 (not section 5.3's 5.08:
+# there, drawing the shuffled batches used random numbers between the seed and the training, so the
+# dropout masks differ). More dropout makes every
 # step noisier, which slows learning. What it buys is less overfitting, and there is none yet after a
 # third of an epoch (the validation loss is below the training loss); it could help only after epoch 9
 # of a full run, where the pretrained run's validation loss stopped improving.

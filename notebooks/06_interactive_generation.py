@@ -252,8 +252,8 @@ display(HTML('<div style="display: flex; gap: 24px">' + "".join(charts) + "</div
 
 # %% [markdown]
 # At $T = 0.2$ "heat" takes almost everything (0.999); at $T = 1$, the model's own distribution, it
-# has 0.555, with "the" (0.136) and "pan" (0.070) behind; at $T = 2$ all ten bars shrink ("heat"
-# 0.058) because the probability spreads over the whole vocabulary.
+# has 0.555, with "the" (0.136) and "pan" (0.070) behind; at $T = 2$ the bars flatten ("heat"
+# 0.058, the tenth word 0.006) because the probability spreads over the whole vocabulary.
 #
 # ## 6.6 Step and Play: one word at a time
 #

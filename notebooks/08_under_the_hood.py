@@ -11,7 +11,7 @@
 # lines give, then what it buys.
 #
 # This notebook measures time, and times depend on the machine and on what else it is doing. The
-# figures quoted in the text come from the run stored with the notebook, made on a shared 2-core CPU;
+# figures quoted in the text come from the run stored with the notebook, made on a 2-core CPU;
 # yours will differ, the ratios less than the seconds.
 
 # %% tags=["nbval-ignore-output"]
@@ -236,7 +236,7 @@ for name, microseconds in timings.items():
 
 # %% [markdown]
 # In the run stored here a whole word took 238 µs, `model.step` 157 µs and its bare arithmetic
-# 122 µs. `model.step` costs about a quarter more than its two products (the embedding lookup, the
+# 122 µs. `model.step` costs nearly a third more than its two products (the embedding lookup, the
 # loop over layers and stacking the new state), and the softmax over 8,203 words and the draw add
 # the rest. A carried word is close to the cost of its arithmetic: the blog post's loop was slow
 # because of how much arithmetic it did, not how it did it.
@@ -446,8 +446,8 @@ for name, seconds in fastest.items():
 
 # %% [markdown]
 # On the 2-core CPU that made these outputs (an AMD EPYC with native bfloat16), `forward_backward`
-# took 0.68 of the blog post's time per batch in float32 and 0.43 in bfloat16. Across our runs
-# these moved between about 0.55 and 0.7, and between 0.35 and 0.5. With so
+# took 0.68 of the blog post's time per batch in float32 and 0.43 in bfloat16. Rerun the cell: the
+# ratios move from run to run, their order does not. With so
 # little padding the float32 gain is not work skipped: it is the same arithmetic in pieces of 8 MB
 # instead of tensors of over 50 MB (exercise 2 varies the piece size). bfloat16 gains the most. A GPU is
 # another story: there a chunk holds up to 8,192 rows, a whole batch, because every chunk costs
@@ -610,8 +610,9 @@ print("files left in the folder:", sorted(path.name for path in work.iterdir() i
 # Python) that does not grow, and 600 words about four times as long. The carried state's grows in a
 # straight line: half, and twice. In the run stored here the blog post's loop took 0.32 and 3.65 of
 # its 300-word time, the carried state 0.51 and 2.77. The 150-word figures are what we predicted;
-# the 600-word ones came out above it here and lower in other runs (2.6 and 2.0 in one): a run of
-# several seconds catches other programs' busy moments. Repeat the cell to see the spread.
+# the 600-word ones miss a little (the blog post's loop below four, the carried state above two): a
+# run of a fraction of a second to several seconds catches other programs' busy moments. Repeat the
+# cell to see the spread.
 #
 # </details>
 
@@ -636,9 +637,8 @@ for n_words, (blog_time, carried_time) in total_seconds.items():
 # In the run stored here 16 rows a chunk took 777 ms, 64 rows 509 ms, 256 rows 449 ms, 1,024 rows
 # 486 ms and the whole batch in one chunk 541 ms. Very small chunks are slow: every chunk pays for
 # Python and several small operations, and a product of 16 rows keeps the processor poorly busy.
-# From about 64 rows on the time stops improving; between 64 and 1,024 rows the differences are
-# within the noise from run to run, and one chunk of the whole batch (scores of 142 MB) is a
-# little slower again. 256 rows sits in the flat part with scores of 8 MB, a size that stays
+# The time stops improving around 256 rows (449 ms); 64 and 1,024 rows are within about 15% of it,
+# and one chunk of the whole batch (scores of 142 MB) is slower again. 256 rows sits in the flat part with scores of 8 MB, a size that stays
 # small whatever the batch.
 #
 # </details>

@@ -615,7 +615,7 @@ assert saved["vocab"] == quick_vocab.idx2token
 # | `evaluate`: `eval()`, `no_grad()`, 배치 평균의 평균 | 5.2 (`evaluate_plain`, 단어당) | `blog.evaluate`, `evaluate_loss` |
 # | `run_training`: Drive 마운트 | 5.7 `checkpoint_dir()` | `checkpoint_dir` |
 # | 에폭 루프, 손실 출력("훈련 손실", "검증 손실"), 샘플 | 5.7 | `Trainer.fit` |
-# | 루프 뒤 한 번 저장(`NameError` 발생) | 5.8: 에폭마다 `last.pt`, `best.pt` | `blog.run_training`, `Trainer` |
+# | 루프 뒤 한 번 저장(`NameError` 발생) | 5.8: 에폭마다 `last.pt`, 가장 좋은 에폭에 `best.pt` | `blog.run_training`, `Trainer` |
 # | (이어서 훈련하기 없음) | 5.9 | `Trainer.resume` |
 
 # %% [markdown]
@@ -755,7 +755,8 @@ except ValueError as error:
 # <details><summary>풀이</summary>
 #
 # 둘 다 조금 높습니다. 여기 저장된 실행에서 마지막 20스텝의 평균 훈련 손실은 0.3일 때 5.23, 0.1일 때
-# 5.16이고, 검증 손실은 5.14와 5.11입니다. 드롭아웃을 늘리면 스텝마다 잡음이 커져 학습이 느려집니다.
+# 5.16이고, 검증 손실은 5.14와 5.11입니다(5.3절의 5.08과 다른 것은, 거기서는 섞인 배치를 뽑느라 시드와
+# 훈련 사이에 난수를 썼기 때문에 드롭아웃 마스크가 다르기 때문입니다). 드롭아웃을 늘리면 스텝마다 잡음이 커져 학습이 느려집니다.
 # 그 대가로 얻는 것은 과적합 감소인데, 에폭의 3분의 1을 지난 시점에는 아직 과적합이 없습니다(검증 손실이
 # 훈련 손실보다 낮습니다). 드롭아웃이 도움이 될 수 있는 것은 전체 실행에서 사전 훈련된 실행의 검증 손실이
 # 더 나아지지 않은 에폭 9 이후뿐입니다.

@@ -279,7 +279,7 @@ untied, tied = runs["untied"][0].model, runs["tied"][0].model
 assert tied.fc.weight is tied.embedding.weight and untied.fc.weight is not untied.embedding.weight
 
 # %% [markdown]
-# 묶기는 파라미터를 384,000개(단어 3,000개 × 128), 묶지 않은 모델의 42%만큼 줄이면서도 여기서는 아무
+# 묶기는 파라미터를 384,000개(단어 3,000개 × 128), 묶지 않은 모델의 43%만큼 줄이면서도 여기서는 아무
 # 대가를 치르지 않습니다. 검증 손실은 묶은 모델이 3.603, 묶지 않은 모델이 3.616입니다(한 번씩만
 # 훈련했으므로 이만큼 작은 차이는 시드가 달라지면 뒤집힐 수 있습니다). 묶지 않은 모델은 책 모델과
 # 같은 이야기를 되풀이합니다. 임베딩 행은 시작점 근처에 머물러(코사인 0.95) `onion`의 이웃이
