@@ -43,7 +43,7 @@ PANEL_WORDS: dict[str, dict[str, str]] = {
         "ended": "Text ended: '{word}' was drawn after '{before}'",
         "ended_settings": "from these words, {settings}",
         "p_meaning": "after temperature, top-k and top-p",
-        "p_axis": "p after temperature, top-k and top-p",
+        "p_axis": "p {p_meaning}",
         "unk": "<UNK> (rare word)",
         "finished": "The text is finished (&lt;EOS&gt;). Press Generate or Play, or change the prompt.",
         "legend": "Shading and hover (p): the probability each word had when it was drawn, {p_meaning}. "
@@ -76,7 +76,7 @@ PANEL_WORDS: dict[str, dict[str, str]] = {
         "ended": "텍스트 끝: '{before}' 다음에 '{word}'이(가) 뽑힘",
         "ended_settings": "이 단어들 중에서, {settings}",
         "p_meaning": "온도, top-k, top-p 적용 후",
-        "p_axis": "p (온도, top-k, top-p 적용 후)",
+        "p_axis": "p ({p_meaning})",
         "unk": "<UNK> (드문 단어)",
         "finished": "텍스트가 끝났습니다 (&lt;EOS&gt;). 텍스트 생성이나 재생을 누르거나 프롬프트를 바꾸세요.",
         "legend": "음영과 마우스 오버(p): 각 단어가 뽑힐 때의 확률({p_meaning}). Top-p는 남긴 단어들로 "

@@ -38,7 +38,7 @@ import ipywidgets as widgets
 import torch
 
 from .generate import GenerationState, TextGenerator
-from .language import panel_words
+from .language import current_language, panel_words
 from .sampling import SamplingOptions
 from .vocab import PAD, UNK
 
@@ -82,13 +82,15 @@ def chart_html(title: str, settings: str, words: list[tuple[str, float]], end_to
 
     ``end_token``'s bar, if any, is drawn in red: the word that ended the text.
     """
+    panel_text = panel_words(language)
+    p_axis = panel_text["p_axis"].format(p_meaning=panel_text["p_meaning"])
     bars = "".join(bar_html(token, prob, END_COLOUR if token == end_token else BAR_COLOUR, language)
                    for token, prob in words)
     ticks = "".join(f'<span style="position: absolute; left: {BAR_PX * x - 8:.0f}px">{x:g}</span>'
                     for x in (0, 0.5, 1))
     axis = (f'<div style="margin-left: 136px; width: {BAR_PX}px; border-top: 1px solid #888; position: relative; '
             f'height: 1.3em; {SMALL_GREY}">{ticks}</div>'
-            f'<div style="text-align: center; {SMALL_GREY}">{panel_words(language)["p_axis"]}</div>')
+            f'<div style="text-align: center; {SMALL_GREY}">{p_axis}</div>')
     return (f'<div style="width: 380px; font-family: sans-serif; font-size: 13px">'
             f'<div class="lstm-chart-title" style="text-align: center; font-weight: bold">'
             f'{html.escape(title, quote=False)}</div>'
@@ -112,8 +114,8 @@ class GenerationPanel(widgets.VBox):
 
     def __init__(self, text_generator: TextGenerator, language: str | None = None):
         self.text_generator = text_generator
-        self.language = language
-        self.words = words = panel_words(language)
+        self.language = language or current_language()  # fixed here: set_language later leaves this panel as it is
+        self.words = words = panel_words(self.language)
         self.state: GenerationState | None = None
         self.step_rng = None  # the random generator Step and Play draw with
         self.chart_words: list[tuple[str, float]] = []  # what the chart shows, most likely first

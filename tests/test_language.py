@@ -89,3 +89,12 @@ def test_bold_hangul_has_its_own_font(english_afterwards, caplog):
     fig.canvas.draw()
     plt.close(fig)
     assert "Failed to find font weight" not in caplog.text
+
+
+def test_a_panel_keeps_the_language_it_was_made_in(generator, english_afterwards):
+    panel = generation_panel(generator)
+    set_language("ko")
+    panel.generate()
+    assert panel.generate_button.description == "Generate"
+    assert "p after temperature, top-k and top-p" in panel.chart.value and "적용 후" not in panel.chart.value
+    assert "tokens drawn" in panel.text_view.value
