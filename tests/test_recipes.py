@@ -2,6 +2,7 @@ import gzip
 import importlib.util
 import json
 import re
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -291,3 +292,25 @@ def test_missing_kagglehub_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "kagglehub", None)  # makes `import kagglehub` fail
     with pytest.raises(RuntimeError, match="pip install"):
         download_epicurious()
+
+
+def test_recipes_of_other_sites_become_a_test_set_that_load_recipes_reads(tmp_path):
+    """scripts/build_other_sites.py on two scraped pages in recipe-scrapers' layout: the English one is kept."""
+    page = {"canonical_url": "https://example.org/toast", "language": "en-US", "title": "Toast",
+            "ingredients": ["2 slices bread"], "instructions_list": ["Toast the bread.", "Butter it."]}
+    pages = {"example.org/toast.json": page,
+             "example.de/brot.json": {**page, "canonical_url": "https://example.de/brot", "language": "de"}}
+    for name, content in pages.items():
+        (tmp_path / "test_data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "test_data" / name).write_text(json.dumps(content))
+    output = tmp_path / "other_sites.json.gz"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_other_sites.py"), str(tmp_path / "test_data"),
+                    "--output", str(output)], check=True, capture_output=True)
+    assert load_recipes(output, verbose=False) == ["Recipe for Toast | Toast the bread. Butter it."]
+
+
+def test_build_other_sites_without_scraped_pages_says_so_and_exits_2(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_other_sites.py"), str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"no <site>/*.json files under {tmp_path}" in result.stderr
