@@ -13,8 +13,8 @@ building into the package are chosen by measurement:
     rounds: each contender trains ``--batches`` batches, then the next.
     Real target tokens per second of
     - the blog's loop (every recipe padded to 200 tokens, batches of 32, float32);
-    - the package's step as it is (``forward_backward``, clipping, Adam), in
-      float32 and in the precision ``auto`` picks;
+    - the package's step as it is (``train_epoch`` on one batch: loss, clipping,
+      Adam), in float32 and in the precision ``auto`` picks;
     - the same with ``Adam(fused=True)``;
     - the same with batches of 32, 64 and 128 recipes (more tokens per launch);
     - a step with no host synchronisation: the loss over every position with
@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
+import statistics
 import time
 from collections.abc import Callable
 
@@ -46,21 +48,31 @@ from lstm_tutorial.data import make_dataloaders
 from lstm_tutorial.devices import resolve_precision
 from lstm_tutorial.model import LSTMLM
 from lstm_tutorial.sampling import SamplingOptions
-from lstm_tutorial.training import forward_backward
+from lstm_tutorial.training import train_epoch
 
 MAX_LEN = 200
 BLOG_BATCH = 32
 
 
+def capture(run: Callable[[], object]) -> tuple[torch.cuda.CUDAGraph, object]:
+    """``run`` warmed up on a side stream, as capture requires, then captured once in a CUDA graph;
+    returns the graph and what the captured call returned (tensors that each replay writes)."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for _ in range(3):
+            run()
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        result = run()
+    return graph, result
+
+
 # --- (a) training ------------------------------------------------------------------------------------
 def package_step(model: LSTMLM, optimizer, pad_idx: int, dtype, clip: float) -> Callable:
-    """The package's training step, as ``train_epoch`` takes it per batch."""
-    def step(x, y):
-        optimizer.zero_grad(set_to_none=True)
-        forward_backward(model, x, y, pad_idx, dtype)
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-    return step
+    """The package's own training step: ``train_epoch`` on one batch."""
+    return lambda x, y: train_epoch(model, [(x, y)], optimizer, pad_idx, clip, dtype, progress=False)
 
 
 def sync_free_loss(model: LSTMLM, x, y, pad_idx: int, dtype):
@@ -75,6 +87,7 @@ def sync_free_loss(model: LSTMLM, x, y, pad_idx: int, dtype):
 
 
 def sync_free_step(model: LSTMLM, optimizer, pad_idx: int, dtype, clip: float) -> Callable:
+    """A training step that never waits for the GPU: ``sync_free_loss``, clipping, the optimizer."""
     def step(x, y):
         optimizer.zero_grad(set_to_none=True)
         sync_free_loss(model, x.to(model.device, non_blocking=True), y.to(model.device, non_blocking=True),
@@ -90,16 +103,7 @@ def graphed_step(model: LSTMLM, optimizer, pad_idx: int, dtype, clip: float, bat
     static_x = torch.full((batch_size, MAX_LEN), pad_idx, dtype=torch.long, device=device)
     static_y = static_x.clone()
     eager = sync_free_step(model, optimizer, pad_idx, dtype, clip)
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for _ in range(3):  # warm-up on a side stream, as capture requires
-            eager(static_x, static_y)
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    optimizer.zero_grad(set_to_none=True)
-    with torch.cuda.graph(graph):
-        eager(static_x, static_y)
+    graph, _ = capture(lambda: eager(static_x, static_y))
 
     def step(x, y):
         static_x.fill_(pad_idx)
@@ -125,40 +129,39 @@ def benchmark_training(device: torch.device, batches: int, rounds: int) -> None:
         model = LSTMLM.from_config(config, len(vocab)).to(device)
         model.load_state_dict(initial)
         model.train()
-        options = {"fused": True} if fused else {}
-        if capturable:
-            options["capturable"] = True
-        return model, torch.optim.Adam(model.parameters(), lr=config.learning_rate, **options)
+        return model, torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=fused,
+                                       capturable=capturable)
 
-    def loader(batch_size: int) -> list:
-        train_loader, _ = make_dataloaders(texts, vocab, MAX_LEN, batch_size, seed=config.seed)
-        return list(train_loader)
+    @functools.cache
+    def loader(batch_size: int):
+        return make_dataloaders(texts, vocab, MAX_LEN, batch_size, seed=config.seed)[0]
 
-    training_ids = make_dataloaders(texts, vocab, MAX_LEN, BLOG_BATCH, seed=config.seed)[0].dataset
-    blog_batches = book_padded_batches(training_ids, BLOG_BATCH, MAX_LEN, seed=0)
-    fused_ok = device.type == "cuda"  # fused Adam is a CUDA kernel here; the dry run on a CPU skips it
+    def batches_of(batch_size: int) -> list:
+        return list(loader(batch_size))
+
+    pad, clip = vocab.pad_idx, config.clip_grad_norm
+    blog_batches = book_padded_batches(loader(BLOG_BATCH).dataset, BLOG_BATCH, MAX_LEN, seed=0)
+    on_gpu = device.type == "cuda"  # fused Adam and CUDA graphs: the dry run on a CPU skips them
     contenders: dict[str, tuple[Callable, list]] = {
         f"blog's loop (padding to {MAX_LEN}, batches of {BLOG_BATCH}, float32)":
             (lambda x, y: blog_train(blog_model, [(x, y)], criterion, blog_optimizer, device), blog_batches),
-        f"package, batches of {config.batch_size}, float32": (package_step(*fresh(), vocab.pad_idx, None, 1.0),
-                                                              loader(config.batch_size)),
-        f"package, batches of {config.batch_size}, {mixed}": (package_step(*fresh(), vocab.pad_idx, dtype, 1.0),
-                                                             loader(config.batch_size)),
+        f"package, batches of {config.batch_size}, float32": (package_step(*fresh(), pad, None, clip),
+                                                              batches_of(config.batch_size)),
+        f"package, batches of {config.batch_size}, {mixed}": (package_step(*fresh(), pad, dtype, clip),
+                                                             batches_of(config.batch_size)),
     }
-    for batch_size in [config.batch_size, 32, 64, 128]:
-        name = f"package + fused Adam, batches of {batch_size}, {mixed}"
-        if fused_ok:
-            contenders[name] = (package_step(*fresh(fused=True), vocab.pad_idx, dtype, 1.0), loader(batch_size))
+    if on_gpu:
+        for batch_size in [config.batch_size, 32, 64, 128]:
+            contenders[f"package + fused Adam, batches of {batch_size}, {mixed}"] = (
+                package_step(*fresh(fused=True), pad, dtype, clip), batches_of(batch_size))
     for batch_size in [32, 128]:
-        model, optimizer = fresh(fused=fused_ok)
         contenders[f"no host syncs, batches of {batch_size}, {mixed}"] = (
-            sync_free_step(model, optimizer, vocab.pad_idx, dtype, 1.0), loader(batch_size))
-        if device.type == "cuda":
+            sync_free_step(*fresh(fused=on_gpu), pad, dtype, clip), batches_of(batch_size))
+        if on_gpu:
             name = f"CUDA graph of the step, batches of {batch_size}, {mixed}"
             try:
-                model, optimizer = fresh(fused=True, capturable=True)
-                contenders[name] = (graphed_step(model, optimizer, vocab.pad_idx, dtype, 1.0, batch_size),
-                                    loader(batch_size))
+                contenders[name] = (graphed_step(*fresh(fused=True, capturable=True), pad, dtype, clip, batch_size),
+                                    batches_of(batch_size))
             except Exception as error:  # a failed capture is a result too
                 print(f"  {name}: failed: {type(error).__name__}: {error}")
 
@@ -175,12 +178,11 @@ def benchmark_training(device: torch.device, batches: int, rounds: int) -> None:
                 step(x, y)
             finish_gpu_work()
             speeds[name].append(tokens / (time.perf_counter() - start))
-    blog_speed = sorted(speeds[next(iter(speeds))])[len(speeds[next(iter(speeds))]) // 2]
+    blog_speed = statistics.median(next(iter(speeds.values())))
     print(f"  real target tokens per second (median, slowest-fastest of {rounds} rounds of {batches} batches), "
           "and against the blog's loop:")
     for name, values in speeds.items():
-        median = sorted(values)[len(values) // 2]
-        print(f"    {name:60s} {spread(values, fmt='{:,.0f}'):>26s}  {median / blog_speed:5.2f}x")
+        print(f"    {name:60s} {spread(values, fmt='{:,.0f}'):>26s}  {statistics.median(values) / blog_speed:5.2f}x")
 
 
 # --- (b) generation ----------------------------------------------------------------------------------
@@ -190,15 +192,7 @@ def graphed_generator_step(model: LSTMLM) -> Callable:
     token = torch.zeros(1, dtype=torch.long, device=device)
     hidden = model.init_hidden(1)
     with torch.no_grad():
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream):
-            for _ in range(3):
-                model.step(token, hidden)
-        torch.cuda.current_stream().wait_stream(stream)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            logits, (new_h, new_c) = model.step(token, hidden)
+        graph, (logits, (new_h, new_c)) = capture(lambda: model.step(token, hidden))
 
     def step(token_id: int, state):
         token.fill_(token_id)
@@ -214,12 +208,12 @@ def generate_one(model: LSTMLM, generator: TextGenerator, tokens: int, step=None
     state = generator.prefill("recipe for")
     options, rng = SamplingOptions(), generator.random_generator(0)
     logits, hidden = state.next_logits, state.hidden
+    step = step or (lambda token_id, hidden: model.step(torch.tensor([token_id], device=model.device), hidden))
     with torch.no_grad():
         for _ in range(tokens):
             probs = options.probs(logits)
             token_id = int(torch.multinomial(probs[0], 1, generator=rng))
-            logits, hidden = (step or (lambda t, h: model.step(torch.tensor([t], device=model.device), h)))(
-                token_id, hidden)
+            logits, hidden = step(token_id, hidden)
 
 
 def benchmark_generation(device: torch.device, repeats: int, tokens: int = 100) -> None:

@@ -45,6 +45,11 @@ def lstm_perplexity(model, loader, pad_idx: int) -> float:
     return perplexity_from_loss(evaluate_loss(model, loader, pad_idx))
 
 
+def copiers(runs: list[int]) -> int:
+    """How many of the texts whose longest copied runs are ``runs`` copy COPY_RUN tokens or more."""
+    return sum(run >= COPY_RUN for run in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoint", action="append",
@@ -78,8 +83,7 @@ def main() -> None:
     sample_length = len(tokenize(PROMPT)) + SAMPLE_TOKENS
     people = [finder.longest_run(tokenize(text)[:sample_length]) for text in heldout_sets["heldout"]]
     print(f"  copying by people: the first {sample_length} tokens of the {len(people)} held-out recipes copy a run "
-          f"of {COPY_RUN}+ tokens from the corpus in {sum(run >= COPY_RUN for run in people)} "
-          f"({sum(run >= COPY_RUN for run in people) / len(people):.0%})")
+          f"of {COPY_RUN}+ tokens from the corpus in {copiers(people)} ({copiers(people) / len(people):.0%})")
 
     for path in paths:
         model, model_vocab, checkpoint = load_model(path, "cpu")
@@ -103,7 +107,7 @@ def main() -> None:
             if seed < SHOWN_SAMPLES:
                 print(f"      {runs[-1]:3d}  {text[:110]}{'...' if len(text) > 110 else ''}")
         print(f"  (c) longest copied run per sample (T = 0.8): {', '.join(map(str, runs))}; "
-              f"{sum(run >= COPY_RUN for run in runs)} of {args.samples} copy {COPY_RUN}+ tokens")
+              f"{copiers(runs)} of {args.samples} copy {COPY_RUN}+ tokens")
 
 
 if __name__ == "__main__":
